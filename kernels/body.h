@@ -1,0 +1,374 @@
+/* The algorithm bodies, written once. Each ISA's source file includes its
+ * isa_*.h (the vector helpers), then this file, then stamps out instances
+ * with NB_DEFINE. Every body takes the op and dtype as parameters; the
+ * instances pass constants, and always_inline folds the switches away.
+ *
+ * Shared shape: a statistics pass (mean and/or second moment), then one
+ * normalize pass  y = ((x - mu) * r) * g + b,  r = 1/sqrt(m2 + eps). */
+#ifndef NB_BODY_H
+#define NB_BODY_H
+
+#include <string.h>
+
+#define NB_INLINE static inline __attribute__((always_inline))
+#define NB_U 4 /* vectors in flight: lanes = NB_U * NB_W accumulators */
+
+/* ---- dtype-generic element access ------------------------------------- */
+
+NB_INLINE size_t dt_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 2; }
+
+NB_INLINE float ld1(nb_dtype dt, const void *p, size_t i) {
+  switch (dt) {
+  case NB_F16: return nb_f16_to_f32(((const uint16_t *)p)[i]);
+  case NB_BF16: return nb_bf16_to_f32(((const uint16_t *)p)[i]);
+  default: return ((const float *)p)[i];
+  }
+}
+
+NB_INLINE vf ld(nb_dtype dt, const void *p, size_t i) {
+  switch (dt) {
+  case NB_F16: return vf_ld_f16((const uint16_t *)p + i);
+  case NB_BF16: return vf_ld_bf16((const uint16_t *)p + i);
+  default: return vf_ld_f32((const float *)p + i);
+  }
+}
+
+NB_INLINE void st(nb_dtype dt, void *p, size_t i, vf v) {
+  switch (dt) {
+  case NB_F16: vf_st_f16((uint16_t *)p + i, v); break;
+  case NB_BF16: vf_st_bf16((uint16_t *)p + i, v); break;
+  default: vf_st_f32((float *)p + i, v);
+  }
+}
+
+#ifndef NB_HAVE_PARTIAL
+/* n < NB_W elements through a zeroed buffer: never touches memory past the
+ * row. */
+NB_INLINE vf vf_ldn(nb_dtype dt, const void *p, size_t n) {
+  float buf[NB_W] = {0};
+  memcpy(buf, p, n * dt_size(dt));
+  return ld(dt, buf, 0);
+}
+NB_INLINE void vf_stn(nb_dtype dt, void *p, vf v, size_t n) {
+  float buf[NB_W];
+  st(dt, buf, 0, v);
+  memcpy(p, buf, n * dt_size(dt));
+}
+#endif
+
+NB_INLINE const void *at(nb_dtype dt, const void *p, size_t i) {
+  return (const char *)p + i * dt_size(dt);
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+enum { SUM1 = 1, SUM2 = 2, CENTER = 4 };
+typedef struct { float s1, s2; } sums_f32;
+typedef struct { double s1, s2; } sums_f64;
+
+/* Over x[0, n): s1 = sum of t, s2 = sum of t^2, t = x - c (CENTER) or x.
+ * NB_U * NB_W lane accumulators, combined by a tree; the last n % NB_W
+ * elements go to one scalar accumulator. */
+NB_INLINE sums_f32 lane_sums(nb_dtype dt, const void *x, size_t n, float c, int what) {
+  vf a1[NB_U], a2[NB_U];
+  for (int u = 0; u < NB_U; u++) a1[u] = a2[u] = vf_zero();
+  const vf vc = vf_set1(c);
+  size_t i = 0;
+  for (; i + NB_U * NB_W <= n; i += NB_U * NB_W)
+    for (int u = 0; u < NB_U; u++) {
+      vf t = ld(dt, x, i + u * NB_W);
+      if (what & CENTER) t = vf_sub(t, vc);
+      if (what & SUM1) a1[u] = vf_add(a1[u], t);
+      if (what & SUM2) a2[u] = vf_fma(t, t, a2[u]);
+    }
+  for (; i + NB_W <= n; i += NB_W) {
+    vf t = ld(dt, x, i);
+    if (what & CENTER) t = vf_sub(t, vc);
+    if (what & SUM1) a1[0] = vf_add(a1[0], t);
+    if (what & SUM2) a2[0] = vf_fma(t, t, a2[0]);
+  }
+  sums_f32 s = {0, 0};
+  for (; i < n; i++) {
+    float t = ld1(dt, x, i);
+    if (what & CENTER) t -= c;
+    s.s1 += t;
+    s.s2 += t * t;
+  }
+  s.s1 += vf_hsum(vf_add(vf_add(a1[0], a1[1]), vf_add(a1[2], a1[3])));
+  s.s2 += vf_hsum(vf_add(vf_add(a2[0], a2[1]), vf_add(a2[2], a2[3])));
+  return s;
+}
+
+/* lane_sums per block of NB_BLOCK elements, block sums added in order (see
+ * internal.h for why). */
+NB_INLINE sums_f32 blocked_sums(nb_dtype dt, const void *x, size_t d, float c, int what) {
+  sums_f32 s = {0, 0};
+  for (size_t j = 0; j < d; j += NB_BLOCK) {
+    size_t n = d - j < NB_BLOCK ? d - j : NB_BLOCK;
+    sums_f32 b = lane_sums(dt, at(dt, x, j), n, c, what);
+    s.s1 += b.s1;
+    s.s2 += b.s2;
+  }
+  return s;
+}
+
+/* Same in double: every f32, f16 or bf16 value and its square are exact in
+ * double and cannot overflow or underflow there. */
+NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c, int what) {
+  vd a1[2] = {vd_zero(), vd_zero()}, a2[2] = {vd_zero(), vd_zero()};
+  const vd vc = vd_set1(c);
+  size_t i = 0;
+  for (; i + NB_W <= n; i += NB_W) {
+    vd h[2];
+    vf_widen(ld(dt, x, i), &h[0], &h[1]);
+    for (int k = 0; k < 2; k++) {
+      vd t = (what & CENTER) ? vd_sub(h[k], vc) : h[k];
+      if (what & SUM1) a1[k] = vd_add(a1[k], t);
+      if (what & SUM2) a2[k] = vd_fma(t, t, a2[k]);
+    }
+  }
+  sums_f64 s = {0, 0};
+  for (; i < n; i++) {
+    double t = ld1(dt, x, i);
+    if (what & CENTER) t -= c;
+    s.s1 += t;
+    s.s2 += t * t;
+  }
+  s.s1 += vd_hsum(vd_add(a1[0], a1[1]));
+  s.s2 += vd_hsum(vd_add(a2[0], a2[1]));
+  return s;
+}
+
+/* ---- normalize ---------------------------------------------------------- */
+
+NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
+  if (center) v = vf_sub(v, vmu);
+  vf z = vf_mul(v, vr);
+  return bv ? vf_fma(z, gv, *bv) : vf_mul(z, gv);
+}
+
+NB_INLINE void normalize_loop(nb_dtype dt, const void *x, const void *g, const void *b,
+                              void *y, size_t d, float mu, float r, int center, int has_b) {
+  const vf vmu = vf_set1(mu), vr = vf_set1(r);
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) {
+    vf bv = has_b ? ld(dt, b, i) : vf_zero();
+    st(dt, y, i, norm_vec(ld(dt, x, i), vmu, vr, ld(dt, g, i), has_b ? &bv : NULL, center));
+  }
+  if (i < d) {
+    size_t n = d - i;
+    vf bv = has_b ? vf_ldn(dt, at(dt, b, i), n) : vf_zero();
+    vf out = norm_vec(vf_ldn(dt, at(dt, x, i), n), vmu, vr, vf_ldn(dt, at(dt, g, i), n),
+                      has_b ? &bv : NULL, center);
+    vf_stn(dt, (char *)y + i * dt_size(dt), out, n);
+  }
+}
+
+NB_INLINE void normalize(nb_dtype dt, const void *x, const void *g, const void *b, void *y,
+                         size_t d, float mu, float r, int center) {
+  if (b)
+    normalize_loop(dt, x, g, b, y, d, mu, r, center, 1);
+  else
+    normalize_loop(dt, x, g, NULL, y, d, mu, r, center, 0);
+}
+
+/* ---- the algorithms: one row each; op and dtype are constants ---------- */
+
+/* twopass: statistics in blocked lane sums; LayerNorm takes the mean first,
+ * then the centred squares. */
+NB_INLINE void twopass_row(nb_op op, nb_dtype dt, const void *x, const void *g,
+                           const void *b, void *y, size_t d, float eps) {
+  int ln = op == NB_LAYERNORM;
+  float mu = ln ? blocked_sums(dt, x, d, 0, SUM1).s1 / (float)d : 0.0f;
+  float m2 = blocked_sums(dt, x, d, mu, SUM2 | (ln ? CENTER : 0)).s2 / (float)d;
+  normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
+}
+
+/* fast: one unblocked sweep for all statistics; LayerNorm's variance is
+ * E[x^2] - mu^2 (clamped at 0), which loses accuracy on shifted rows. */
+NB_INLINE void fast_row(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
+                        void *y, size_t d, float eps) {
+  int ln = op == NB_LAYERNORM;
+  sums_f32 s = lane_sums(dt, x, d, 0, SUM2 | (ln ? SUM1 : 0));
+  float mu = ln ? s.s1 / (float)d : 0.0f;
+  float m2 = s.s2 / (float)d - mu * mu;
+  if (m2 < 0) m2 = 0; /* NaN is kept */
+  normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
+}
+
+/* Welford state of one lane, or of a merged group: count, mean, and the sum
+ * of squared deviations (LayerNorm) -- for RMSNorm, mean is the running
+ * mean of x^2 and m2 is unused. */
+typedef struct { float n, mean, m2; } wstate;
+
+/* Chan et al.: merge two states. */
+NB_INLINE wstate chan_merge(wstate a, wstate b) {
+  if (a.n == 0) return b;
+  if (b.n == 0) return a;
+  float n = a.n + b.n, delta = b.mean - a.mean, fb = b.n / n;
+  wstate r = {n, a.mean + delta * fb, a.m2 + b.m2 + delta * delta * a.n * fb};
+  return r;
+}
+
+/* Welford over x[0, n) of one block: per-lane running means (of x, or of
+ * x^2 for RMSNorm) updated with a shared 1/k, lanes merged by a tree of
+ * Chan merges, the remaining n % (NB_U*NB_W) elements by scalar Welford. */
+NB_INLINE wstate welford_block(int ln, nb_dtype dt, const void *x, size_t n) {
+  enum { L = NB_U * NB_W };
+  vf mean[NB_U], m2[NB_U];
+  for (int u = 0; u < NB_U; u++) mean[u] = m2[u] = vf_zero();
+  size_t i = 0, k = 0;
+  for (; i + L <= n; i += L) {
+    const vf rk = vf_set1(1.0f / (float)++k);
+    for (int u = 0; u < NB_U; u++) {
+      vf v = ld(dt, x, i + u * NB_W);
+      if (!ln) v = vf_mul(v, v);
+      vf delta = vf_sub(v, mean[u]);
+      mean[u] = vf_fma(delta, rk, mean[u]);
+      if (ln) m2[u] = vf_fma(delta, vf_sub(v, mean[u]), m2[u]);
+    }
+  }
+  float lm[L], l2[L];
+  for (int u = 0; u < NB_U; u++) {
+    vf_st_f32(lm + u * NB_W, mean[u]);
+    vf_st_f32(l2 + u * NB_W, m2[u]);
+  }
+  wstate s[L];
+  for (int l = 0; l < L; l++) s[l] = (wstate){(float)k, lm[l], l2[l]};
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; l++) s[l] = chan_merge(s[l], s[l + w]);
+  wstate t = {0, 0, 0};
+  for (; i < n; i++) {
+    float v = ld1(dt, x, i);
+    if (!ln) v *= v;
+    t.n += 1;
+    float delta = v - t.mean;
+    t.mean += delta / t.n;
+    t.m2 += delta * (v - t.mean);
+  }
+  return chan_merge(s[0], t);
+}
+
+NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
+                           const void *b, void *y, size_t d, float eps) {
+  int ln = op == NB_LAYERNORM;
+  wstate s = {0, 0, 0};
+  for (size_t j = 0; j < d; j += NB_BLOCK)
+    s = chan_merge(s, welford_block(ln, dt, at(dt, x, j), d - j < NB_BLOCK ? d - j : NB_BLOCK));
+  float mu = ln ? s.mean : 0.0f, m2 = ln ? s.m2 / (float)d : s.mean;
+  normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
+}
+
+/* accurate: everything in double. LayerNorm uses the corrected two-pass
+ * scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
+ * var = sum((x - mu1)^2)/d - c^2; the output uses (x - mu1) - c, so the
+ * mean's rounding never reaches the output at the scale of mu. The result
+ * is rounded once into the output format. */
+NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
+  if (dt != NB_F32) {
+    double t[NB_W];
+    vd_st(t, lo);
+    vd_st(t + NB_W / 2, hi);
+    for (int l = 0; l < NB_W; l++) t[l] = nb_round_f64_to_fmt(t[l], dt);
+    lo = vd_ld(t);
+    hi = vd_ld(t + NB_W / 2);
+  }
+  return vd_narrow(lo, hi);
+}
+
+/* One vector of outputs in double: t = (x - mu1) - c for LayerNorm, x for
+ * RMSNorm; y = (t * g) * r (+ b). */
+NB_INLINE vf accurate_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, vd mu1, vd c, vd r, int ln) {
+  vd x[2], g[2], bb[2], out[2];
+  vf_widen(xv, &x[0], &x[1]);
+  vf_widen(gv, &g[0], &g[1]);
+  if (bv) vf_widen(*bv, &bb[0], &bb[1]);
+  for (int k = 0; k < 2; k++) {
+    vd t = ln ? vd_sub(vd_sub(x[k], mu1), c) : x[k];
+    out[k] = vd_mul(vd_mul(t, g[k]), r);
+    if (bv) out[k] = vd_add(out[k], bb[k]);
+  }
+  return round_out(dt, out[0], out[1]);
+}
+
+NB_INLINE void accurate_loop(nb_dtype dt, const void *x, const void *g, const void *b, void *y,
+                             size_t d, vd mu1, vd c, vd r, int ln, int has_b) {
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) {
+    vf bv = has_b ? ld(dt, b, i) : vf_zero();
+    st(dt, y, i, accurate_vec(dt, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, mu1, c, r, ln));
+  }
+  if (i < d) {
+    size_t n = d - i;
+    vf bv = has_b ? vf_ldn(dt, at(dt, b, i), n) : vf_zero();
+    vf out = accurate_vec(dt, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
+                          has_b ? &bv : NULL, mu1, c, r, ln);
+    vf_stn(dt, (char *)y + i * dt_size(dt), out, n);
+  }
+}
+
+NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
+                            const void *b, void *y, size_t d, float eps) {
+  int ln = op == NB_LAYERNORM;
+  double mu1 = 0, c = 0, m2;
+  if (ln) {
+    mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / (double)d;
+    sums_f64 s = lane_sums_f64(dt, x, d, mu1, SUM1 | SUM2 | CENTER);
+    c = s.s1 / (double)d;
+    m2 = s.s2 / (double)d - c * c;
+    if (m2 < 0) m2 = 0; /* NaN is kept */
+  } else {
+    m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
+  }
+  const vd vmu = vd_set1(mu1), vc = vd_set1(c), vr = vd_set1(nb_rstd_f64(m2 + (double)eps));
+  if (ln && b)
+    accurate_loop(dt, x, g, b, y, d, vmu, vc, vr, ln, 1);
+  else
+    accurate_loop(dt, x, g, NULL, y, d, vmu, vc, vr, ln, 0);
+}
+
+/* naive: the textbook formula as the seed's PyTorch module writes it, one
+ * sequential f32 accumulator, a division per element. LayerNorm uses
+ * var = E[x^2] - E[x]^2 unclamped: a negative variance gives NaN, as the
+ * formula does. Scalar only: it is the baseline, not a candidate. */
+NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
+                         void *y, size_t d, float eps) {
+  float s1 = 0, s2 = 0;
+  for (size_t i = 0; i < d; i++) {
+    float v = ld1(dt, x, i);
+    s1 += v;
+    s2 += v * v;
+  }
+  int ln = op == NB_LAYERNORM;
+  float mu = ln ? s1 / (float)d : 0.0f;
+  float den = sqrtf(s2 / (float)d - mu * mu + eps);
+  if (den == 0) den = 1; /* zero-denominator convention: the row is all mu */
+  for (size_t i = 0; i < d; i++) {
+    float v = (ld1(dt, x, i) - mu) / den * ld1(dt, g, i);
+    if (ln && b) v += ld1(dt, b, i);
+    vf_stn(dt, (char *)y + i * dt_size(dt), vf_set1(v), 1);
+  }
+}
+
+/* ---- instances ---------------------------------------------------------- */
+
+/* NB_DEFINE(rmsnorm, NB_RMSNORM, f32, NB_F32, twopass, ISA) defines
+ * nb_rmsnorm_f32_twopass_ISA with the common kernel signature. */
+#define NB_DEFINE(op, OP, dt, DT, algo, isa)                                                 \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y, \
+                                       size_t rows, size_t d, size_t xs, size_t ys,         \
+                                       float eps) {                                         \
+    for (size_t r = 0; r < rows; r++)                                                        \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b, (char *)y + r * ys * dt_size(DT), d, eps); \
+  }
+
+/* All three dtypes of one algorithm for both ops. */
+#define NB_DEFINE_ALGO(algo, isa)                            \
+  NB_DEFINE(rmsnorm, NB_RMSNORM, f32, NB_F32, algo, isa)     \
+  NB_DEFINE(rmsnorm, NB_RMSNORM, f16, NB_F16, algo, isa)     \
+  NB_DEFINE(rmsnorm, NB_RMSNORM, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE(layernorm, NB_LAYERNORM, f32, NB_F32, algo, isa) \
+  NB_DEFINE(layernorm, NB_LAYERNORM, f16, NB_F16, algo, isa) \
+  NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, isa)
+
+#endif

@@ -1,0 +1,81 @@
+/* Portable "ISA": a vector of NB_W floats as a plain struct. The algorithm
+ * bodies in body.h are written against the helpers below; every ISA header
+ * (isa_avx2.h, isa_avx512.h, isa_neon.h) provides the same names.
+ *
+ * Interface each ISA header provides (all static inline):
+ *   NB_W                      lanes of vf; vd has NB_W/2 doubles
+ *   vf_zero, vf_set1, vf_add, vf_sub, vf_mul, vf_fma(a,b,c) = a*b+c
+ *   float vf_hsum(vf)         pairwise tree over the lanes
+ *   vf_ld_f32/f16/bf16(p)     load NB_W values, widened exactly to float
+ *   vf_st_f32/f16/bf16(p, v)  store NB_W values, rounded to nearest even
+ *   vd_zero, vd_set1, vd_add, vd_sub, vd_mul, vd_fma, double vd_hsum(vd)
+ *   vf_widen(v, &lo, &hi)     exact float -> double, lanes [0,W/2), [W/2,W)
+ *   vf vd_narrow(lo, hi)      double -> float, round to nearest even
+ *   vd vd_ld(const double *), vd_st(double *, vd)
+ * Optional, with a masked implementation (else body.h copies through a
+ * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n). */
+#ifndef NB_ISA_SCALAR_H
+#define NB_ISA_SCALAR_H
+
+#include "internal.h"
+
+#define NB_ISA_NAME "scalar"
+#define NB_W 4
+
+typedef struct { float v[NB_W]; } vf;
+typedef struct { double v[NB_W / 2]; } vd;
+
+#define NB_LANEWISE(T, expr) \
+  T r;                       \
+  for (int i = 0; i < (int)(sizeof r.v / sizeof r.v[0]); i++) r.v[i] = (expr); \
+  return r
+
+static inline vf vf_zero(void) { NB_LANEWISE(vf, 0.0f); }
+static inline vf vf_set1(float a) { NB_LANEWISE(vf, a); }
+static inline vf vf_add(vf a, vf b) { NB_LANEWISE(vf, a.v[i] + b.v[i]); }
+static inline vf vf_sub(vf a, vf b) { NB_LANEWISE(vf, a.v[i] - b.v[i]); }
+static inline vf vf_mul(vf a, vf b) { NB_LANEWISE(vf, a.v[i] * b.v[i]); }
+/* Two roundings: baseline x86-64 has no FMA and fmaf() would be a libcall. */
+static inline vf vf_fma(vf a, vf b, vf c) { NB_LANEWISE(vf, a.v[i] * b.v[i] + c.v[i]); }
+static inline float vf_hsum(vf a) { return (a.v[0] + a.v[1]) + (a.v[2] + a.v[3]); }
+
+static inline vf vf_ld_f32(const float *p) { NB_LANEWISE(vf, p[i]); }
+static inline vf vf_ld_f16(const uint16_t *p) { NB_LANEWISE(vf, nb_f16_to_f32(p[i])); }
+static inline vf vf_ld_bf16(const uint16_t *p) { NB_LANEWISE(vf, nb_bf16_to_f32(p[i])); }
+static inline void vf_st_f32(float *p, vf a) {
+  for (int i = 0; i < NB_W; i++) p[i] = a.v[i];
+}
+static inline void vf_st_f16(uint16_t *p, vf a) {
+  for (int i = 0; i < NB_W; i++) p[i] = nb_f32_to_f16(a.v[i]);
+}
+static inline void vf_st_bf16(uint16_t *p, vf a) {
+  for (int i = 0; i < NB_W; i++) p[i] = nb_f32_to_bf16(a.v[i]);
+}
+
+static inline vd vd_zero(void) { NB_LANEWISE(vd, 0.0); }
+static inline vd vd_set1(double a) { NB_LANEWISE(vd, a); }
+static inline vd vd_add(vd a, vd b) { NB_LANEWISE(vd, a.v[i] + b.v[i]); }
+static inline vd vd_sub(vd a, vd b) { NB_LANEWISE(vd, a.v[i] - b.v[i]); }
+static inline vd vd_mul(vd a, vd b) { NB_LANEWISE(vd, a.v[i] * b.v[i]); }
+static inline vd vd_fma(vd a, vd b, vd c) { NB_LANEWISE(vd, a.v[i] * b.v[i] + c.v[i]); }
+static inline double vd_hsum(vd a) { return a.v[0] + a.v[1]; }
+static inline vd vd_ld(const double *p) { NB_LANEWISE(vd, p[i]); }
+static inline void vd_st(double *p, vd a) {
+  for (int i = 0; i < NB_W / 2; i++) p[i] = a.v[i];
+}
+static inline void vf_widen(vf a, vd *lo, vd *hi) {
+  for (int i = 0; i < NB_W / 2; i++) {
+    lo->v[i] = a.v[i];
+    hi->v[i] = a.v[i + NB_W / 2];
+  }
+}
+static inline vf vd_narrow(vd lo, vd hi) {
+  vf r;
+  for (int i = 0; i < NB_W / 2; i++) {
+    r.v[i] = (float)lo.v[i];
+    r.v[i + NB_W / 2] = (float)hi.v[i];
+  }
+  return r;
+}
+
+#endif

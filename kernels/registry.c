@@ -1,0 +1,159 @@
+/* The registry (the table is table.h), the declared error bounds, and the
+ * validated entry point nb_run. */
+#include "internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define K(op, dt, algo, isa, needs, lanes) nb_kernel_fn nb_##op##_##dt##_##algo##_##isa;
+#include "table.h"
+#undef K
+
+#define NB_OP_rmsnorm NB_RMSNORM
+#define NB_OP_layernorm NB_LAYERNORM
+#define NB_DT_f32 NB_F32
+#define NB_DT_f16 NB_F16
+#define NB_DT_bf16 NB_BF16
+#define NB_ALGO_naive NB_NAIVE
+#define NB_ALGO_twopass NB_TWOPASS
+#define NB_ALGO_welford NB_WELFORD
+#define NB_ALGO_fast NB_FAST
+#define NB_ALGO_accurate NB_ACCURATE
+#define NB_ALGO_external NB_EXTERNAL
+
+static const nb_kernel table[] = {
+#define K(op, dt, algo, isa, needs, lanes)                                              \
+  {#op "_" #dt "_" #algo "_" #isa, NB_OP_##op, NB_DT_##dt, NB_ALGO_##algo, #isa, needs, \
+   lanes, NB_ALGO_##algo == NB_EXTERNAL ? NB_K_EXTERNAL : 0, nb_##op##_##dt##_##algo##_##isa},
+#include "table.h"
+#undef K
+};
+
+size_t nb_kernel_count(void) { return sizeof table / sizeof table[0]; }
+const nb_kernel *nb_kernel_at(size_t i) { return i < nb_kernel_count() ? &table[i] : NULL; }
+
+const nb_kernel *nb_kernel_find(const char *name) {
+  for (size_t i = 0; name && i < nb_kernel_count(); i++)
+    if (strcmp(table[i].name, name) == 0) return &table[i];
+  return NULL;
+}
+
+int nb_kernel_runs_here(const nb_kernel *k) {
+  return k && (nb_cpu_features() & k->needs) == k->needs;
+}
+
+const char *nb_op_name(nb_op op) { return op == NB_RMSNORM ? "rmsnorm" : "layernorm"; }
+const char *nb_dtype_name(nb_dtype dt) {
+  return dt == NB_F32 ? "f32" : dt == NB_F16 ? "f16" : "bf16";
+}
+size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 2; }
+const char *nb_algo_name(nb_algo a) {
+  static const char *names[] = {"naive", "twopass", "welford", "fast", "accurate", "external"};
+  return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+/* ---- declared bounds ------------------------------------------------------
+ * First-order error analysis in units of u = 2^-24 (f32 arithmetic), with
+ * ACCURACY.md's notation: c(D) u bounds the relative error of a sum of D
+ * non-negative terms. A relative error of E u is at most E ulps of an f32
+ * output; a 16-bit output adds its own rounding: 0.5 + E / 2^(24 - p). */
+
+static double log2ceil(double n) {
+  double k = 0;
+  while (pow(2, k) < n) k++;
+  return k;
+}
+
+/* c(D) for the kernel's summation (body.h): blocked lane sums, unblocked
+ * lane sums (fast) or one accumulator (naive); +lanes/4 for the scalar tail. */
+static double sum_c(const nb_kernel *k, double d) {
+  double l = k->lanes;
+  switch (k->algo) {
+  case NB_NAIVE: return d;
+  case NB_FAST: return ceil(d / l) + log2ceil(l) + l / 4;
+  default: return ceil(fmin(d, NB_BLOCK) / l) + log2ceil(l) + ceil(d / NB_BLOCK) + l / 4;
+  }
+}
+
+static double out_scale(nb_dtype dt) { return dt == NB_F16 ? 0x1p13 : dt == NB_BF16 ? 0x1p16 : 1; }
+
+double nb_kernel_bound(const nb_kernel *k, size_t d_, double kappa) {
+  if (!k || k->algo == NB_EXTERNAL || d_ == 0) return NAN; /* no promise */
+  const double d = (double)d_, u = 0x1p-24;
+  if (k->algo == NB_ACCURATE) /* double arithmetic, one final rounding */
+    return 0.5 + (d + 64) * 0x1p-29;
+  double c = sum_c(k, d), e;
+  if (k->op == NB_RMSNORM) {
+    /* squares +1, mean +1, +eps +1, halved by sqrt; then sqrt, 1/x, two
+     * products; +1 ulp for what first order leaves out */
+    e = (c + 3) / 2 + 5;
+  } else {
+    double kap = kappa < 1 ? 1 : kappa, dv; /* relative error of var, units u */
+    if (k->algo == NB_TWOPASS)
+      dv = (c + 3) + (c + 1) * (c + 1) * kap * kap * u;
+    else if (k->algo == NB_WELFORD)
+      dv = 1.5 * (c + 3) * (1 + kap);
+    else /* naive, fast: E[x^2] - mu^2 */
+      dv = (3 * c + 5) * (1 + kap * kap);
+    if (dv * u >= 0.25) return INFINITY; /* the variance may be lost: no promise */
+    double er = dv / (2 * pow(1 - dv * u, 1.5)) + 3; /* of r = 1/sqrt(var + eps) */
+    e = 2 * (er + 3) + (c + 1) * kap + 2;           /* + the mean's error, |dmu| / sigma */
+  }
+  return k->dtype == NB_F32 ? e : 0.5 + e / out_scale(k->dtype);
+}
+
+double nb_kernel_bound_d(const nb_kernel *k, size_t d) { return nb_kernel_bound(k, d, 10); }
+
+/* ---- range ------------------------------------------------------------- */
+
+nb_range nb_kernel_range(const nb_kernel *k) {
+  nb_range all = {-149, 128}, fast = {-48, 48};
+  if (k->algo == NB_ACCURATE || k->dtype == NB_F16) return all; /* f16 squares fit f32 */
+  return fast;
+}
+
+static int in_range(double v, nb_range r) {
+  if (v == 0) return 1;
+  if (!isfinite(v)) return 0;
+  int e;
+  frexp(fabs(v), &e); /* |v| in [2^(e-1), 2^e) */
+  return e - 1 >= r.lo && e - 1 < r.hi;
+}
+
+int nb_kernel_in_range(const nb_kernel *k, const double *x, const double *g, const double *b,
+                       size_t d) {
+  nb_range r = nb_kernel_range(k);
+  for (size_t i = 0; i < d; i++)
+    if (!in_range(x[i], r) || !in_range(g[i], r) || (b && !in_range(b[i], r))) return 0;
+  return 1;
+}
+
+/* ---- validated call ------------------------------------------------------ */
+
+int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void *y,
+           size_t rows, size_t d, size_t xs, size_t ys, float eps) {
+  if (!k || !k->fn) return NB_EINVAL;
+  if (rows == 0) return NB_OK;
+  if (!x || !g || !y || d == 0 || xs < d || ys < d || !(eps >= 0)) return NB_EINVAL;
+  size_t sz = nb_dtype_size(k->dtype);
+  if ((rows - 1) > (SIZE_MAX / sz - d) / (xs > ys ? xs : ys)) return NB_EINVAL;
+  if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
+  uintptr_t x0 = (uintptr_t)x, x1 = x0 + ((rows - 1) * xs + d) * sz;
+  uintptr_t y0 = (uintptr_t)y, y1 = y0 + ((rows - 1) * ys + d) * sz;
+  int same = x0 == y0 && xs == ys;
+  if (!same && x0 < y1 && y0 < x1) return NB_EOVERLAP;
+  k->fn(x, g, b, y, rows, d, xs, ys, eps);
+  return NB_OK;
+}
+
+const char *nb_strerror(int code) {
+  switch (code) {
+  case NB_OK: return "ok";
+  case NB_EINVAL: return "invalid argument (NULL pointer, d = 0, stride < d, or eps negative or NaN)";
+  case NB_EOVERLAP: return "x and y overlap without being the same buffer";
+  case NB_ENOTHERE: return "this CPU cannot run the kernel";
+  default: return "unknown error";
+  }
+}

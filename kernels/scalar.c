@@ -1,0 +1,10 @@
+/* Portable C instances of every algorithm: the reference point for the SIMD
+ * ISAs and the only home of the naive baseline. Compiled for the baseline
+ * target; bounds in registry.c (lanes = NB_U * NB_W = 16). */
+#include "isa_scalar.h"
+#include "body.h"
+
+NB_DEFINE_ALGO(naive, scalar)
+NB_DEFINE_ALGO(twopass, scalar)
+NB_DEFINE_ALGO(welford, scalar)
+NB_DEFINE_ALGO(accurate, scalar)

@@ -1,0 +1,29 @@
+/* The exact reference (MPFR) and the error metrics of ACCURACY.md. */
+#ifndef NB_REFERENCE_H
+#define NB_REFERENCE_H
+
+#include "normbench.h"
+
+/* One row: x, g, b (b may be NULL) hold the stored input values exactly (as
+ * doubles), eps the kernel's float eps. For each i it writes
+ *   v[i]  the exact result rounded to double (nearest),
+ *   cr[i] the exact result rounded ONCE into the output format `out`
+ *         (as a double; exactly representable in `out`).
+ * Follows the special-value conventions of normbench.h. Returns 0, or -1
+ * if MPFR could not allocate. Thread-safe (MPFR exponent range is
+ * thread-local when MPFR is built thread-safe; see reference.c). */
+int nb_ref_row(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
+               size_t d, float eps, double *v, double *cr);
+
+/* ulp of a value in a format: 2^(max(E, Emin) - p + 1), |v| in [2^E, 2^(E+1));
+ * for v = 0 the smallest subnormal. */
+double nb_ulp(double v, nb_dtype fmt);
+/* componentwise error |y - v| / ulp(v); 0 when both are NaN or both are
+ * the same infinity; +inf when exactly one is NaN. */
+double nb_err(double y, double v, nb_dtype fmt);
+/* floored error |y - v| / ulp(max(|v|, |g|)) (LayerNorm). */
+double nb_err_floored(double y, double v, double g, nb_dtype fmt);
+/* y equals the correctly rounded value: NaNs by class, +0 == -0. */
+int nb_is_cr(double y, double cr);
+
+#endif
