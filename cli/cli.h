@@ -1,0 +1,22 @@
+/* The normbench command: a thin layer over the kernel library and the
+ * harness. Each subcommand is one function in its own cmd_*.c file. */
+#ifndef NB_CLI_H
+#define NB_CLI_H
+
+#include <stddef.h>
+
+/* Print "normbench <cmd>: error: ..." as one line on stderr; returns 2, the
+ * exit status of every usage or input error. */
+int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Strict parsers: the whole string must be a number in range. 0 on success. */
+int cli_parse_size(const char *s, size_t *out);
+int cli_parse_float(const char *s, float *out);
+int cli_parse_double(const char *s, double *out);
+/* Comma-separated list of sizes, e.g. "1,7,4096"; at most max entries. */
+int cli_parse_size_list(const char *s, size_t *out, size_t max, size_t *n);
+
+int cmd_list(int argc, char **argv);
+int cmd_cpu(int argc, char **argv);
+
+#endif

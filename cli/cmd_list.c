@@ -1,0 +1,84 @@
+/* normbench list / normbench cpu */
+#include "cli.h"
+
+#include "normbench.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void fmt_bound(char *buf, size_t n, double b) {
+  if (isnan(b))
+    snprintf(buf, n, "none");
+  else if (isinf(b))
+    snprintf(buf, n, "inf");
+  else
+    snprintf(buf, n, "%.6g", b);
+}
+
+int cmd_list(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"d", required_argument, 0, 'd'}, {"csv", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  size_t d = 4096;
+  int csv = 0, c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'd':
+      if (cli_parse_size(optarg, &d) || d == 0) return cli_error("list", "--d wants a row length >= 1, got '%s'", optarg);
+      break;
+    case 'c': csv = 1; break;
+    case 'h':
+      printf("usage: normbench list [--d D] [--csv]\n\n"
+             "The kernel registry. 'bound' is the declared maximum error at row length D\n"
+             "(default 4096), in ulps of the output format: componentwise for RMSNorm,\n"
+             "floored (ulp of max(|v|, |g|)) for LayerNorm rows with mean|x|/sigma <= 10.\n"
+             "'none' = no promise (external peers); 'inf' = no finite promise at this D.\n"
+             "'range' = the exponents e with 2^e <= |x|, |g|, |b| < 2^hi the bound covers.\n");
+      return 0;
+    default: return cli_error("list", "unknown option '%s' (normbench list --help)", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return cli_error("list", "unexpected argument '%s'", argv[optind]);
+  if (csv)
+    printf("name,op,dtype,algo,isa,runs_here,external,d,bound_ulp,range_lo,range_hi\n");
+  else
+    printf("%-34s %-9s %-5s %-8s %-7s %-5s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here",
+           "bound@D", "range");
+  for (size_t i = 0; i < nb_kernel_count(); i++) {
+    const nb_kernel *k = nb_kernel_at(i);
+    char b[32];
+    fmt_bound(b, sizeof b, nb_kernel_bound_d(k, d));
+    nb_range r = nb_kernel_range(k);
+    if (csv)
+      printf("%s,%s,%s,%s,%s,%d,%d,%zu,%s,%d,%d\n", k->name, nb_op_name(k->op), nb_dtype_name(k->dtype),
+             nb_algo_name(k->algo), k->isa, nb_kernel_runs_here(k), (k->flags & NB_K_EXTERNAL) != 0, d, b,
+             r.lo, r.hi);
+    else
+      printf("%-34s %-9s %-5s %-8s %-7s %-5s %12s  [2^%d, 2^%d)\n", k->name, nb_op_name(k->op),
+             nb_dtype_name(k->dtype), nb_algo_name(k->algo), k->isa, nb_kernel_runs_here(k) ? "yes" : "no", b,
+             r.lo, r.hi);
+  }
+  if (!csv) printf("\nbound@D: declared max error at D = %zu (ulps; LayerNorm floored, mean|x|/sigma <= 10)\n", d);
+  return 0;
+}
+
+int cmd_cpu(int argc, char **argv) {
+  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    printf("usage: normbench cpu\n\nThe CPU model and the features the kernels may use, as detected at run time\n"
+           "(NORMBENCH_CPU_DISABLE=feat,feat hides features).\n");
+    return 0;
+  }
+  if (argc > 1) return cli_error("cpu", "unexpected argument '%s'", argv[1]);
+  uint32_t f = nb_cpu_features();
+  printf("model:    %s\nfeatures:", nb_cpu_model());
+  for (uint32_t bit = 1; bit; bit <<= 1)
+    if ((f & bit) && nb_cpu_feature_name(bit)) printf(" %s", nb_cpu_feature_name(bit));
+  printf("\nkernels:  %zu registered", nb_kernel_count());
+  size_t here = 0;
+  for (size_t i = 0; i < nb_kernel_count(); i++) here += nb_kernel_runs_here(nb_kernel_at(i));
+  printf(", %zu run here\n", here);
+  return 0;
+}
