@@ -15,6 +15,12 @@
 int nb_ref_row(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
                size_t d, float eps, double *v, double *cr);
 
+/* The same at another working precision (tests of the reference itself
+ * recompute at twice the precision and compare). */
+#include <mpfr.h>
+int nb_ref_row_prec(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
+                    size_t d, float eps, double *v, double *cr, mpfr_prec_t prec);
+
 /* ulp of a value in a format: 2^(max(E, Emin) - p + 1), |v| in [2^E, 2^(E+1));
  * for v = 0 the smallest subnormal. */
 double nb_ulp(double v, nb_dtype fmt);

@@ -1,0 +1,151 @@
+/* The exact reference of ACCURACY.md, with MPFR.
+ *
+ * Inputs are the stored values, taken as exact. RMSNorm: squares exact at
+ * 2*53 bits, summed by mpfr_sum (correctly rounded: the squares of f32
+ * values span ~550 bits, a running sum would lose bits), the rest at
+ * NB_REF_PREC bits. LayerNorm: the mean by mpfr_sum at 2*NB_REF_PREC bits,
+ * x_i - mu at that precision, then as RMSNorm. Each output is rounded ONCE
+ * into the output format, with its precision, exponent range and
+ * subnormals. Special values follow IEEE evaluation of the formula, plus
+ * the zero-denominator convention of normbench.h. */
+#include "reference.h"
+
+#include <math.h>
+#include <mpfr.h>
+#include <stdlib.h>
+
+#define NB_REF_PREC 256
+
+typedef struct {
+  int p;    /* significand bits */
+  int emin; /* exponent of the smallest normal */
+  double max;
+} fmt_info;
+
+static fmt_info fmt_of(nb_dtype dt) {
+  switch (dt) {
+  case NB_F16: return (fmt_info){11, -14, 65504.0};
+  case NB_BF16: return (fmt_info){8, -126, 0x1.fep127};
+  default: return (fmt_info){24, -126, 0x1.fffffep127};
+  }
+}
+
+/* Round y once into the format: MPFR's exponent range is set to the
+ * format's (mpfr_exp_t counts the significand in [1/2, 1)), then
+ * check_range and subnormalize give overflow and gradual underflow. */
+static double round_to_fmt(const mpfr_t y, nb_dtype dt) {
+  fmt_info f = fmt_of(dt);
+  mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
+  mpfr_t t;
+  mpfr_init2(t, f.p);
+  mpfr_set_emin(f.emin - f.p + 2);
+  mpfr_set_emax(f.emin == -14 ? 16 : 128);
+  int inex = mpfr_set(t, y, MPFR_RNDN);
+  inex = mpfr_check_range(t, inex, MPFR_RNDN);
+  mpfr_subnormalize(t, inex, MPFR_RNDN);
+  mpfr_set_emin(emin);
+  mpfr_set_emax(emax);
+  double r = mpfr_get_d(t, MPFR_RNDN); /* exact: p <= 24 bits, in double's range */
+  mpfr_clear(t);
+  return r;
+}
+
+/* Sum of the d values in a[] (each already exact), correctly rounded. */
+static void sum_exact(mpfr_t s, mpfr_t *a, size_t d) {
+  mpfr_ptr *p = malloc(d * sizeof *p);
+  for (size_t i = 0; i < d; i++) p[i] = a[i];
+  mpfr_sum(s, p, d, MPFR_RNDN);
+  free(p);
+}
+
+int nb_ref_row_prec(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
+                    size_t d, float eps, double *v, double *cr, mpfr_prec_t prec) {
+  mpfr_t *t = malloc(d * sizeof *t);
+  if (!t || d == 0) {
+    free(t);
+    return -1;
+  }
+  mpfr_t s, mu, den, r, y, gi;
+  mpfr_inits2(2 * prec, s, mu, NULL);
+  mpfr_inits2(prec, den, r, y, NULL);
+  mpfr_init2(gi, 53);
+  int ln = op == NB_LAYERNORM;
+
+  /* t_i = x_i - mu (LayerNorm) or x_i, exact or at 2*prec bits */
+  for (size_t i = 0; i < d; i++) mpfr_init2(t[i], 2 * prec);
+  if (ln) {
+    for (size_t i = 0; i < d; i++) mpfr_set_d(t[i], x[i], MPFR_RNDN);
+    sum_exact(s, t, d);
+    mpfr_div_ui(mu, s, d, MPFR_RNDN);
+    for (size_t i = 0; i < d; i++) mpfr_sub(t[i], t[i], mu, MPFR_RNDN);
+  } else {
+    for (size_t i = 0; i < d; i++) mpfr_set_d(t[i], x[i], MPFR_RNDN);
+  }
+
+  /* den = mean(t^2) + eps; the squares reuse a second array */
+  mpfr_t *sq = malloc(d * sizeof *sq);
+  for (size_t i = 0; i < d; i++) {
+    mpfr_init2(sq[i], 4 * prec);
+    mpfr_sqr(sq[i], t[i], MPFR_RNDN); /* exact: 4*prec >= 2 * 2*prec */
+  }
+  sum_exact(s, sq, d);
+  for (size_t i = 0; i < d; i++) mpfr_clear(sq[i]);
+  free(sq);
+  mpfr_div_ui(den, s, d, MPFR_RNDN);
+  mpfr_add_d(den, den, (double)eps, MPFR_RNDN);
+  if (mpfr_zero_p(den))
+    mpfr_set_zero(r, 1); /* the row normalizes to zero */
+  else
+    mpfr_rec_sqrt(r, den, MPFR_RNDN);
+
+  for (size_t i = 0; i < d; i++) {
+    mpfr_set_d(gi, g[i], MPFR_RNDN);
+    mpfr_mul(y, t[i], r, MPFR_RNDN);
+    mpfr_mul(y, y, gi, MPFR_RNDN);
+    if (ln && b) mpfr_add_d(y, y, b[i], MPFR_RNDN);
+    v[i] = mpfr_get_d(y, MPFR_RNDN);
+    cr[i] = round_to_fmt(y, out);
+    mpfr_clear(t[i]);
+  }
+  free(t);
+  mpfr_clears(s, mu, den, r, y, gi, NULL);
+  return 0;
+}
+
+int nb_ref_row(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
+               size_t d, float eps, double *v, double *cr) {
+  return nb_ref_row_prec(op, out, x, g, b, d, eps, v, cr, NB_REF_PREC);
+}
+
+double nb_ulp(double v, nb_dtype dt) {
+  fmt_info f = fmt_of(dt);
+  int e = f.emin;
+  if (v != 0 && isfinite(v)) {
+    frexp(fabs(v), &e); /* |v| in [2^(e-1), 2^e) */
+    e -= 1;
+    if (e < f.emin) e = f.emin;
+  }
+  return ldexp(1.0, e - f.p + 1);
+}
+
+/* |v| at or beyond the format's overflow threshold: correctly rounds to inf */
+static int overflows(double v, nb_dtype dt) {
+  fmt_info f = fmt_of(dt);
+  return fabs(v) >= f.max + nb_ulp(f.max, dt) / 2;
+}
+
+static double err_scaled(double y, double v, double scale_of, nb_dtype dt) {
+  if (isnan(y) || isnan(v)) return isnan(y) && isnan(v) ? 0 : INFINITY;
+  if (isinf(y)) return (signbit(y) == signbit(v) && (isinf(v) || overflows(v, dt))) ? 0 : INFINITY;
+  if (isinf(v)) return INFINITY;
+  return fabs(y - v) / nb_ulp(scale_of, dt);
+}
+
+double nb_err(double y, double v, nb_dtype dt) { return err_scaled(y, v, v, dt); }
+
+double nb_err_floored(double y, double v, double g, nb_dtype dt) {
+  double s = isfinite(g) && fabs(g) > fabs(v) ? fabs(g) : v;
+  return err_scaled(y, v, s, dt);
+}
+
+int nb_is_cr(double y, double cr) { return (isnan(y) && isnan(cr)) || y == cr; }
