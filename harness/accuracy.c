@@ -1,0 +1,211 @@
+#include "accuracy.h"
+
+#include "reference.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double nb_hist_lo(int bin) { return bin == 0 ? 0 : ldexp(0.5, bin - 1); }
+
+static int hist_bin(double e) {
+  if (!(e < INFINITY)) return NB_HIST - 1;
+  int bin = 0;
+  while (bin < NB_HIST - 1 && e >= nb_hist_lo(bin + 1)) bin++;
+  return bin;
+}
+
+void nb_case_free(nb_case *c) {
+  free(c->x);
+  free(c->g);
+  free(c->b);
+  free(c->v);
+  free(c->cr);
+  free(c->kappa);
+  memset(c, 0, sizeof *c);
+}
+
+static int alloc_case(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps) {
+  memset(c, 0, sizeof *c);
+  *c = (nb_case){.op = op, .dt = dt, .rows = rows, .d = d, .eps = eps};
+  if (d == 0 || rows == 0 || rows > SIZE_MAX / d / sizeof(double)) return -1;
+  c->x = malloc(rows * d * sizeof *c->x);
+  c->g = malloc(d * sizeof *c->g);
+  c->b = op == NB_LAYERNORM ? malloc(d * sizeof *c->b) : NULL;
+  c->v = malloc(rows * d * sizeof *c->v);
+  c->cr = malloc(rows * d * sizeof *c->cr);
+  c->kappa = calloc(rows, sizeof *c->kappa);
+  if (!c->x || !c->g || (op == NB_LAYERNORM && !c->b) || !c->v || !c->cr || !c->kappa) {
+    nb_case_free(c);
+    return -1;
+  }
+  return 0;
+}
+
+/* Reference and conditioning of every row. */
+static int finish_case(nb_case *c) {
+  size_t d = c->d;
+  double *xd = malloc(d * sizeof *xd), *gd = malloc(d * sizeof *gd), *bd = malloc(d * sizeof *bd);
+  int rc = xd && gd && bd ? 0 : -1;
+  for (size_t i = 0; !rc && i < d; i++) {
+    gd[i] = c->g[i];
+    bd[i] = c->b ? c->b[i] : 0;
+  }
+  for (size_t r = 0; !rc && r < c->rows; r++) {
+    const float *x = c->x + r * d;
+    long double s = 0, s2 = 0, sa = 0;
+    for (size_t i = 0; i < d; i++) {
+      xd[i] = x[i];
+      s += x[i];
+      sa += fabsl((long double)x[i]);
+    }
+    long double mu = s / d;
+    for (size_t i = 0; i < d; i++) s2 += (x[i] - mu) * (x[i] - mu);
+    if (c->op == NB_LAYERNORM) c->kappa[r] = (double)(sa / d / sqrtl(s2 / d + c->eps));
+    rc = nb_ref_row(c->op, c->dt, xd, gd, c->b ? bd : NULL, d, c->eps, c->v + r * d, c->cr + r * d);
+  }
+  free(xd);
+  free(gd);
+  free(bd);
+  return rc;
+}
+
+int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_t seed,
+                 size_t rows, size_t d, float eps) {
+  if (alloc_case(c, op, dt, rows, d, eps)) return -1;
+  for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, seed, r, d, c->x + r * d);
+  nb_gen_params(dt, seed, d, c->g, c->b);
+  if (finish_case(c)) {
+    nb_case_free(c);
+    return -1;
+  }
+  return 0;
+}
+
+int nb_case_from_data(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps,
+                      const float *x, const float *g, const float *b) {
+  if (alloc_case(c, op, dt, rows, d, eps)) return -1;
+  for (size_t i = 0; i < rows * d; i++) c->x[i] = nb_to_dtype(x[i], dt);
+  for (size_t i = 0; i < d; i++) {
+    c->g[i] = nb_to_dtype(g[i], dt);
+    if (c->b) c->b[i] = b ? nb_to_dtype(b[i], dt) : 0;
+  }
+  if (finish_case(c)) {
+    nb_case_free(c);
+    return -1;
+  }
+  return 0;
+}
+
+void nb_metrics_init(nb_metrics *m) {
+  memset(m, 0, sizeof *m);
+  m->bound = NAN;
+}
+
+void nb_metrics_merge(nb_metrics *a, const nb_metrics *m) {
+  if (m->n == 0) return;
+  if (a->n == 0 || m->max_err > a->max_err) {
+    a->max_err = m->max_err;
+    a->worst_row = m->worst_row;
+    a->worst_idx = m->worst_idx;
+    a->worst_kappa = m->worst_kappa;
+  }
+  a->sum_err += m->sum_err;
+  a->max_comp = fmax(a->max_comp, m->max_comp);
+  a->n += m->n;
+  a->n_cr += m->n_cr;
+  a->max_kappa = fmax(a->max_kappa, m->max_kappa);
+  a->rows_checked += m->rows_checked;
+  a->max_checked = fmax(a->max_checked, m->max_checked);
+  if (!isnan(m->bound)) a->bound = isnan(a->bound) ? m->bound : fmax(a->bound, m->bound);
+  if (m->breaches && (a->breaches == 0 || m->worst_breach_err > a->worst_breach_err)) {
+    a->worst_breach_err = m->worst_breach_err;
+    a->worst_breach_bound = m->worst_breach_bound;
+    a->breach_row = m->breach_row;
+    a->breach_idx = m->breach_idx;
+  }
+  a->breaches += m->breaches;
+  for (int i = 0; i < NB_HIST; i++) a->hist[i] += m->hist[i];
+}
+
+/* The case's values in the kernel's storage format. */
+static void *to_storage(const float *src, size_t n, nb_dtype dt) {
+  void *p = malloc(n * nb_dtype_size(dt) + 1);
+  if (!p) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (dt == NB_F32)
+      ((float *)p)[i] = src[i];
+    else
+      ((uint16_t *)p)[i] = dt == NB_F16 ? nb_f32_to_f16(src[i]) : nb_f32_to_bf16(src[i]);
+  }
+  return p;
+}
+
+static double from_storage(const void *p, size_t i, nb_dtype dt) {
+  if (dt == NB_F32) return ((const float *)p)[i];
+  uint16_t h = ((const uint16_t *)p)[i];
+  return dt == NB_F16 ? nb_f16_to_f32(h) : nb_bf16_to_f32(h);
+}
+
+int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
+  nb_metrics_init(m);
+  size_t d = c->d, n = c->rows * d;
+  void *x = to_storage(c->x, n, c->dt), *g = to_storage(c->g, d, c->dt);
+  void *b = c->b ? to_storage(c->b, d, c->dt) : NULL;
+  void *y = malloc(n * nb_dtype_size(c->dt) + 1);
+  double *xd = malloc(d * sizeof *xd), *gd = malloc(d * sizeof *gd), *bd = malloc(d * sizeof *bd);
+  int rc = -1;
+  if (!x || !g || (c->b && !b) || !y || !xd || !gd || !bd) goto out;
+  if (nb_run(k, x, g, b, y, c->rows, d, d, d, c->eps) != NB_OK) goto out;
+  for (size_t i = 0; i < d; i++) {
+    gd[i] = c->g[i];
+    bd[i] = c->b ? c->b[i] : 0;
+  }
+  for (size_t r = 0; r < c->rows; r++) {
+    for (size_t i = 0; i < d; i++) xd[i] = c->x[r * d + i];
+    double kap = c->kappa[r];
+    int checked = nb_kernel_in_range(k, xd, gd, c->b ? bd : NULL, d) &&
+                  (c->op == NB_RMSNORM || kap <= 10);
+    double bound = checked ? nb_kernel_bound(k, d, kap) : NAN;
+    m->rows_checked += checked;
+    if (!isnan(bound)) m->bound = isnan(m->bound) ? bound : fmax(m->bound, bound);
+    m->max_kappa = fmax(m->max_kappa, kap);
+    for (size_t i = 0; i < d; i++) {
+      size_t at = r * d + i;
+      double yv = from_storage(y, at, c->dt), v = c->v[at];
+      double comp = nb_err(yv, v, c->dt);
+      double e = c->op == NB_LAYERNORM ? nb_err_floored(yv, v, gd[i], c->dt) : comp;
+      if (m->n == 0 || e > m->max_err) {
+        m->max_err = e;
+        m->worst_row = r;
+        m->worst_idx = i;
+        m->worst_kappa = kap;
+      }
+      m->max_comp = fmax(m->max_comp, comp);
+      m->sum_err += e < INFINITY ? e : 0;
+      m->n++;
+      m->n_cr += nb_is_cr(yv, c->cr[at]);
+      m->hist[hist_bin(e)]++;
+      if (checked) m->max_checked = fmax(m->max_checked, e);
+      if (!isnan(bound) && !(e <= bound)) {
+        if (m->breaches == 0 || e > m->worst_breach_err) {
+          m->worst_breach_err = e;
+          m->worst_breach_bound = bound;
+          m->breach_row = r;
+          m->breach_idx = i;
+        }
+        m->breaches++;
+      }
+    }
+  }
+  rc = 0;
+out:
+  free(x);
+  free(g);
+  free(b);
+  free(y);
+  free(xd);
+  free(gd);
+  free(bd);
+  return rc;
+}

@@ -1,0 +1,37 @@
+/* Minimal TAP producer for meson's `protocol : 'tap'`. */
+#ifndef NB_TAP_H
+#define NB_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int tap_count, tap_failed;
+
+__attribute__((format(printf, 2, 3))) static int tap_ok(int cond, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("%s %d - ", cond ? "ok" : "not ok", ++tap_count);
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  fflush(stdout);
+  if (!cond) tap_failed++;
+  return cond;
+}
+
+/* A diagnostic line (shown by meson on failure). */
+__attribute__((format(printf, 1, 2), unused)) static void tap_diag(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("# ");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+}
+
+static int tap_done(void) {
+  printf("1..%d\n", tap_count);
+  return tap_failed ? 1 : 0;
+}
+
+#endif

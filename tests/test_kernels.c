@@ -1,0 +1,101 @@
+/* Every registered kernel this CPU runs, against the MPFR reference: every
+ * D from 1 to 300 and large D (every tail length of every ISA), the hard
+ * distributions of the input suite, several eps; each kernel's measured
+ * error must stay within its declared bound on every row its promise
+ * covers. Loops over the registry: a new kernel is tested with no edit.
+ *
+ * usage: test_kernels OP DTYPE   (NORMBENCH_QUICK=1: a sparser D grid, for
+ * emulated runs) */
+#include "accuracy.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *always[] = {"normal", "constmag", "massive4"};
+static const char *rotating[] = {"shift10", "student3", "exactstat", "sorted", "onehot", "constant",
+                                 "shift1",  "tiny",     "huge",      "subnormal", "scale2p60",
+                                 "scale2m60", "massive1", "shift1e4", "ramp40000"};
+static const float epss[] = {1e-5f, 0.0f, 1e-2f, 1e-6f, 1e-12f};
+#define N(a) (sizeof a / sizeof a[0])
+
+typedef struct {
+  nb_metrics m;
+  char first_breach[256];
+} result;
+
+static void run_case(nb_op op, nb_dtype dt, const nb_dist *dist, size_t d, size_t rows, float eps,
+                     uint64_t seed, result *res) {
+  nb_case c;
+  if (nb_case_make(&c, op, dt, dist, seed, rows, d, eps)) {
+    tap_ok(0, "reference for %s D=%zu", dist->name, d);
+    return;
+  }
+  for (size_t i = 0; i < nb_kernel_count(); i++) {
+    const nb_kernel *k = nb_kernel_at(i);
+    if (k->op != op || k->dtype != dt || !nb_kernel_runs_here(k)) continue;
+    nb_metrics m;
+    if (nb_case_run(&c, k, &m)) {
+      tap_ok(0, "%s runs on %s D=%zu", k->name, dist->name, d);
+      continue;
+    }
+    if (m.breaches && !res[i].m.breaches)
+      snprintf(res[i].first_breach, sizeof res[i].first_breach,
+               "%s D=%zu eps=%g seed=%llu row %zu index %zu: error %.4g > bound %.4g", dist->name, d,
+               (double)eps, (unsigned long long)seed, m.breach_row, m.breach_idx, m.worst_breach_err,
+               m.worst_breach_bound);
+    nb_metrics_merge(&res[i].m, &m);
+  }
+  nb_case_free(&c);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: test_kernels rmsnorm|layernorm f32|f16|bf16\n");
+    return 2;
+  }
+  nb_op op = strcmp(argv[1], "layernorm") == 0 ? NB_LAYERNORM : NB_RMSNORM;
+  nb_dtype dt = strcmp(argv[2], "f16") == 0 ? NB_F16 : strcmp(argv[2], "bf16") == 0 ? NB_BF16 : NB_F32;
+  int quick = getenv("NORMBENCH_QUICK") != NULL;
+  result *res = calloc(nb_kernel_count(), sizeof *res);
+  for (size_t i = 0; i < nb_kernel_count(); i++) nb_metrics_init(&res[i].m);
+
+  size_t step = quick ? 13 : 1;
+  for (size_t d = 1; d <= 300; d += step) {
+    for (size_t a = 0; a < N(always); a++)
+      run_case(op, dt, nb_dist_find(always[a]), d, 2, epss[(d + a) % N(epss)], d, res);
+    run_case(op, dt, nb_dist_find(rotating[d % N(rotating)]), d, 2, epss[d % N(epss)], d, res);
+  }
+  size_t big[] = {512, 1000, 1024, 1025, 4095, 4096, 4097, 12288, 65536};
+  for (size_t j = 0; j < N(big); j++) {
+    if (quick && big[j] > 4097) continue;
+    for (size_t a = 0; a < N(always); a++) run_case(op, dt, nb_dist_find(always[a]), big[j], 1, 1e-5f, j, res);
+    for (size_t r = j % 3; r < N(rotating); r += 3)
+      run_case(op, dt, nb_dist_find(rotating[r]), big[j], 1, epss[r % N(epss)], j, res);
+  }
+
+  size_t tested = 0;
+  for (size_t i = 0; i < nb_kernel_count(); i++) {
+    const nb_kernel *k = nb_kernel_at(i);
+    if (k->op != op || k->dtype != dt) continue;
+    if (!nb_kernel_runs_here(k)) {
+      printf("ok %d - %s # SKIP this CPU lacks its features\n", ++tap_count, k->name);
+      continue;
+    }
+    tested++;
+    const nb_metrics *m = &res[i].m;
+    if (isnan(m->bound)) {
+      tap_ok(m->n > 0, "%s (no declared bound): max error %.4g ulp, %.2f%% correctly rounded", k->name,
+             m->max_err, 100.0 * m->n_cr / m->n);
+      continue;
+    }
+    tap_ok(m->breaches == 0 && m->rows_checked > 0,
+           "%s: max error %.4g ulp on %zu promised rows (bound up to %.4g), %.4g on all, %.2f%% correctly rounded",
+           k->name, m->max_checked, m->rows_checked, m->bound, m->max_err, 100.0 * m->n_cr / m->n);
+    if (m->breaches) tap_diag("%zu outputs above the bound; first: %s", m->breaches, res[i].first_breach);
+  }
+  tap_ok(tested > 0, "%zu %s %s kernels run here", tested, argv[1], argv[2]);
+  free(res);
+  return tap_done();
+}
