@@ -93,13 +93,16 @@ double nb_kernel_bound(const nb_kernel *k, size_t d_, double kappa) {
     double kap = kappa < 1 ? 1 : kappa, dv; /* relative error of var, units u */
     if (k->algo == NB_TWOPASS)
       dv = (c + 3) + (c + 1) * (c + 1) * kap * kap * u;
-    else if (k->algo == NB_WELFORD)
-      dv = 1.5 * (c + 3) * (1 + kap);
+    else if (k->algo == NB_WELFORD) /* + the deviations' rounding at the mean's scale */
+      dv = 1.5 * (c + 3) + 8 * (1 + kap);
     else /* naive, fast: E[x^2] - mu^2 */
       dv = (3 * c + 5) * (1 + kap * kap);
     if (dv * u >= 0.25) return INFINITY; /* the variance may be lost: no promise */
     double er = dv / (2 * pow(1 - dv * u, 1.5)) + 3; /* of r = 1/sqrt(var + eps) */
-    e = 2 * (er + 3) + (c + 1) * kap + 2;           /* + the mean's error, |dmu| / sigma */
+    /* r's error reaches y_i scaled by |g_i z_i|, the floor is max(|v_i|, |g_i|):
+     * their ratio is at most 8 unless b_i cancels g_i z_i with |z_i| > 8 (see
+     * README "Guarantees"). Then the mean's error, |g| |dmu| / sigma. */
+    e = 8 * (er + 3) + (c + 1) * kap + 2;
   }
   return k->dtype == NB_F32 ? e : 0.5 + e / out_scale(k->dtype);
 }
@@ -109,9 +112,10 @@ double nb_kernel_bound_d(const nb_kernel *k, size_t d) { return nb_kernel_bound(
 /* ---- range ------------------------------------------------------------- */
 
 nb_range nb_kernel_range(const nb_kernel *k) {
-  nb_range all = {-149, 128}, fast = {-48, 48};
-  if (k->algo == NB_ACCURATE || k->dtype == NB_F16) return all; /* f16 squares fit f32 */
-  return fast;
+  /* every finite value of the format; f16's squares and sums always fit f32 */
+  nb_range all = k->dtype == NB_F16 ? (nb_range){-24, 16} : (nb_range){-149, 128};
+  nb_range fast = {-48, 48}; /* squares and g*r products stay normal f32 */
+  return k->algo == NB_ACCURATE || k->dtype == NB_F16 ? all : fast;
 }
 
 static int in_range(double v, nb_range r) {
