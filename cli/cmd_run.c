@@ -17,8 +17,9 @@ static const char help[] =
     "Runs one kernel (normbench list names them; it must run on this CPU) on X,\n"
     "a 2-D array of rows (a 1-D array is one row) of length D, with gain G and,\n"
     "for LayerNorm kernels only, bias B (1-D arrays of length D; without\n"
-    "--bias LayerNorm adds 0). eps defaults to 1e-5 and is used as the float\n"
-    "nearest to E; it must be finite and >= 0.\n"
+    "--bias LayerNorm adds 0). D >= 1; X may have 0 rows. eps defaults to 1e-5\n"
+    "and is used as the float nearest to E: finite, >= 0, and not so small that\n"
+    "a positive E rounds to 0.\n"
     "\n"
     "Arrays: .npy version 1.0 or 2.0, C order, dtype '<f4' or '<f2'. They are\n"
     "converted to the kernel's dtype: to f32 exactly; to f16 or bf16 rounded to\n"
@@ -29,10 +30,11 @@ static const char help[] =
     "\n"
     "Errors (one line on stderr, exit status 2): unknown kernel or one this CPU\n"
     "cannot run; missing or unknown options; eps negative, NaN, infinite or not a\n"
-    "number; unreadable, truncated or malformed .npy files (bad magic, version,\n"
-    "header dict, fortran order, big-endian or non-float dtype, more than 2\n"
-    "dimensions, more than 2^34 bytes of data, bytes after the data); weight or\n"
-    "bias not 1-D of length D; a bias for an RMSNorm kernel; Y not writable.\n";
+    "number; files unreadable or not regular; truncated or malformed .npy files\n"
+    "(bad magic, version, header dict, fortran order, big-endian or non-float\n"
+    "dtype, more than 2 dimensions, more than 2^34 bytes of data, bytes after the\n"
+    "data); rows of length 0; weight or bias not 1-D of length D; a bias for an\n"
+    "RMSNorm kernel; Y not writable.\n";
 
 /* The array's values in dtype dt, as a new buffer (at least 1 byte). */
 static void *convert(const nb_npy *a, nb_dtype dt) {

@@ -144,6 +144,15 @@ def roundtrip(tmp, rng):
     ok(y is not None and y.shape == (64,), "1-D input gives a 1-D output %s %s" % (getattr(y, "shape", ""), err))
     y, err = run_kernel(k, tmp, np.zeros((0, 64), dtype="<f4"), g, None)
     ok(y is not None and y.shape == (0, 64), "(0, 64) input gives a (0, 64) output %s" % err)
+    x = rng.standard_normal((2, 64)).astype("<f4")
+    y1, e1 = run_kernel(k, tmp, x, g, None)
+    v2 = os.path.join(tmp, "v2.npy")
+    with open(v2, "wb") as fh:
+        fh.write(saved(x, version=(2, 0)))
+    r = nb("run", "--kernel", k["name"], "--input", v2, "--weight", os.path.join(tmp, "r_g.npy"), "--output",
+           os.path.join(tmp, "v2_y.npy"))
+    ok(r.returncode == 0 and y1 is not None and np.load(os.path.join(tmp, "v2_y.npy")).tobytes() == y1.tobytes(),
+       "format 2.0 input (NumPy version=(2, 0)) reads as 1.0 does %s%s" % (e1, r.stderr.strip()))
 
 
 def conversions(tmp, rng):
