@@ -18,6 +18,7 @@ static const struct {
 } cmds[] = {
     {"list", cmd_list, "the kernel registry: name, op, dtype, algo, isa, runs here, declared bound"},
     {"cpu", cmd_cpu, "the detected CPU model and features"},
+    {"run", cmd_run, "one kernel on .npy arrays: Y = norm(X; G, B)"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {

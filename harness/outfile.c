@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Temporary files still open, removed if the process is interrupted. */
@@ -49,6 +50,12 @@ int nb_out_open(nb_outfile *o, const char *path) {
   int fd = mkstemp(o->tmp);
   if (fd < 0) goto fail;
   track(o->tmp, 1);
+  /* mkstemp makes the file 0600; give it the mode a plain fopen would, or
+   * the mode of the file it replaces */
+  struct stat st;
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask));
   o->f = fdopen(fd, "wb");
   if (!o->f) {
     close(fd);

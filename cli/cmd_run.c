@@ -1,0 +1,155 @@
+/* normbench run: one kernel on the user's .npy arrays. */
+#include "cli.h"
+
+#include "normbench.h"
+#include "npy.h"
+
+#include <float.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: normbench run --kernel NAME --input X.npy --weight G.npy [--bias B.npy]\n"
+    "                     [--eps E] --output Y.npy\n"
+    "\n"
+    "Runs one kernel (normbench list names them; it must run on this CPU) on X,\n"
+    "a 2-D array of rows (a 1-D array is one row) of length D, with gain G and,\n"
+    "for LayerNorm kernels only, bias B (1-D arrays of length D; without\n"
+    "--bias LayerNorm adds 0). D >= 1; X may have 0 rows. eps defaults to 1e-5\n"
+    "and is used as the float nearest to E: finite, >= 0, and not so small that\n"
+    "a positive E rounds to 0.\n"
+    "\n"
+    "Arrays: .npy version 1.0 or 2.0, C order, dtype '<f4' or '<f2'. They are\n"
+    "converted to the kernel's dtype: to f32 exactly; to f16 or bf16 rounded to\n"
+    "nearest even (so '<f2' reaches an f16 kernel unchanged). Y has X's shape,\n"
+    "dtype '<f4' (16-bit outputs widened exactly). Y is written to a temporary\n"
+    "file renamed into place: on any error it is not created and an existing Y\n"
+    "keeps its content. Y = '-' writes the .npy to stdout.\n"
+    "\n"
+    "Errors (one line on stderr, exit status 2): unknown kernel or one this CPU\n"
+    "cannot run; missing or unknown options; eps negative, NaN, infinite or not a\n"
+    "number; files unreadable or not regular; truncated or malformed .npy files\n"
+    "(bad magic, version, header dict, fortran order, big-endian or non-float\n"
+    "dtype, more than 2 dimensions, more than 2^34 bytes of data, bytes after the\n"
+    "data); rows of length 0; weight or bias not 1-D of length D; a bias for an\n"
+    "RMSNorm kernel; Y not writable.\n";
+
+/* The array's values in dtype dt, as a new buffer (at least 1 byte). */
+static void *convert(const nb_npy *a, nb_dtype dt) {
+  void *out = malloc(a->count ? a->count * nb_dtype_size(dt) : 1);
+  if (!out || !a->count) return out;
+  if (a->dtype == dt) return memcpy(out, a->data, a->count * nb_dtype_size(dt));
+  const float *f = a->data;
+  const uint16_t *h = a->data;
+  for (size_t i = 0; i < a->count; i++) {
+    float v = a->dtype == NB_F32 ? f[i] : nb_f16_to_f32(h[i]);
+    if (dt == NB_F32)
+      ((float *)out)[i] = v;
+    else
+      ((uint16_t *)out)[i] = dt == NB_F16 ? nb_f32_to_f16(v) : nb_f32_to_bf16(v);
+  }
+  return out;
+}
+
+static int load(const char *role, const char *path, nb_npy *a) {
+  char err[NB_NPY_ERRLEN];
+  if (nb_npy_read(path, a, err, sizeof err)) return cli_error("run", "%s '%s': %s", role, path, err);
+  return 0;
+}
+
+static int check_vec(const char *role, const char *path, const nb_npy *a, size_t d) {
+  char shape[64];
+  if (a->ndim == 1 && a->cols == d) return 0;
+  if (a->ndim == 1)
+    snprintf(shape, sizeof shape, "(%zu,)", a->shape[0]);
+  else
+    snprintf(shape, sizeof shape, "(%zu, %zu)", a->shape[0], a->shape[1]);
+  return cli_error("run", "%s '%s' has shape %s, want (%zu,) to match the input's rows", role, path, shape, d);
+}
+
+int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"kernel", required_argument, 0, 'k'}, {"input", required_argument, 0, 'i'},
+      {"weight", required_argument, 0, 'w'}, {"bias", required_argument, 0, 'b'},
+      {"eps", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
+      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  const char *kname = NULL, *xp = NULL, *gp = NULL, *bp = NULL, *yp = NULL;
+  float eps = 1e-5f;
+  int c;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    double v;
+    switch (c) {
+    case 'k': kname = optarg; break;
+    case 'i': xp = optarg; break;
+    case 'w': gp = optarg; break;
+    case 'b': bp = optarg; break;
+    case 'o': yp = optarg; break;
+    case 'e':
+      if (cli_parse_double(optarg, &v) || !(v >= 0) || v > FLT_MAX || (v > 0 && (float)v == 0))
+        return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
+      eps = (float)v;
+      break;
+    case 'h': fputs(help, stdout); return 0;
+    case ':': return cli_error("run", "option '%s' needs a value", argv[optind - 1]);
+    default: return cli_error("run", "unknown option '%s' (normbench run --help)", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return cli_error("run", "unexpected argument '%s'", argv[optind]);
+  const char *missing = !kname ? "--kernel" : !xp ? "--input" : !gp ? "--weight" : !yp ? "--output" : NULL;
+  if (missing) return cli_error("run", "missing %s (normbench run --help)", missing);
+
+  const nb_kernel *k = nb_kernel_find(kname);
+  if (!k) return cli_error("run", "unknown kernel '%s' (normbench list names them)", kname);
+  if (!nb_kernel_runs_here(k)) return cli_error("run", "kernel '%s' cannot run on this CPU (normbench cpu)", kname);
+  if (bp && k->op == NB_RMSNORM) return cli_error("run", "--bias given for RMSNorm kernel '%s'", kname);
+
+  nb_npy x = {0}, g = {0}, b = {0};
+  void *xk = NULL, *gk = NULL, *bk = NULL, *yk = NULL;
+  float *y = NULL;
+  int rc = 2;
+  if (load("input", xp, &x) || load("weight", gp, &g) || (bp && load("bias", bp, &b))) goto out;
+  if (x.cols == 0) {
+    cli_error("run", "input '%s' has rows of length 0", xp);
+    goto out;
+  }
+  if (check_vec("weight", gp, &g, x.cols) || (bp && check_vec("bias", bp, &b, x.cols))) goto out;
+
+  size_t sz = nb_dtype_size(k->dtype);
+  xk = convert(&x, k->dtype);
+  gk = convert(&g, k->dtype);
+  bk = bp ? convert(&b, k->dtype) : NULL;
+  yk = malloc(x.count ? x.count * sz : 1);
+  y = malloc(x.count ? x.count * sizeof *y : 1);
+  if (!xk || !gk || (bp && !bk) || !yk || !y) {
+    cli_error("run", "out of memory for %zu x %zu elements", x.rows, x.cols);
+    goto out;
+  }
+  int e = nb_run(k, xk, gk, bk, yk, x.rows, x.cols, x.cols, x.cols, eps);
+  if (e != NB_OK) {
+    cli_error("run", "kernel '%s': %s", kname, nb_strerror(e));
+    goto out;
+  }
+  for (size_t i = 0; i < x.count; i++) {
+    const uint16_t *h = yk;
+    y[i] = k->dtype == NB_F32 ? ((float *)yk)[i] : k->dtype == NB_F16 ? nb_f16_to_f32(h[i]) : nb_bf16_to_f32(h[i]);
+  }
+  char err[NB_NPY_ERRLEN];
+  if (nb_npy_write(yp, NB_F32, x.ndim, x.shape, y, err, sizeof err))
+    cli_error("run", "output: %s", err);
+  else
+    rc = 0;
+out:
+  free(xk);
+  free(gk);
+  free(bk);
+  free(yk);
+  free(y);
+  nb_npy_free(&x);
+  nb_npy_free(&g);
+  nb_npy_free(&b);
+  return rc;
+}
