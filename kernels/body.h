@@ -256,6 +256,11 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   for (size_t j = 0; j < d; j += NB_BLOCK)
     s = chan_merge(s, welford_block(ln, dt, at(dt, x, j), d - j < NB_BLOCK ? d - j : NB_BLOCK));
   float mu = ln ? s.mean : 0.0f, m2 = ln ? s.m2 / (float)d : s.mean;
+  /* RMSNorm: once an infinite x^2 makes a running mean +inf, the next
+   * update takes inf - inf = NaN, where the convention wants mean square
+   * +inf (outputs +-0). The plain sum gives +inf, and NaN only when x holds
+   * a NaN; this path runs only on rows that are NaN already. */
+  if (!ln && isnan(m2)) m2 = blocked_sums(dt, x, d, 0, SUM2).s2 / (float)d;
   normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
 }
 
