@@ -43,16 +43,29 @@ NB_INLINE void st(nb_dtype dt, void *p, size_t i, vf v) {
 
 #ifndef NB_HAVE_PARTIAL
 /* n < NB_W elements through a zeroed buffer: never touches memory past the
- * row. */
+ * row. The buffer has the element type: reading a float buffer through a
+ * uint16_t pointer breaks strict aliasing, and GCC -O2 then drops the zero
+ * fill (valgrind saw the 16-bit tail lanes read uninitialised stack). */
 NB_INLINE vf vf_ldn(nb_dtype dt, const void *p, size_t n) {
-  float buf[NB_W] = {0};
-  memcpy(buf, p, n * dt_size(dt));
+  if (dt == NB_F32) {
+    float buf[NB_W] = {0};
+    memcpy(buf, p, n * sizeof buf[0]);
+    return ld(dt, buf, 0);
+  }
+  uint16_t buf[NB_W] = {0};
+  memcpy(buf, p, n * sizeof buf[0]);
   return ld(dt, buf, 0);
 }
 NB_INLINE void vf_stn(nb_dtype dt, void *p, vf v, size_t n) {
-  float buf[NB_W];
+  if (dt == NB_F32) {
+    float buf[NB_W];
+    st(dt, buf, 0, v);
+    memcpy(p, buf, n * sizeof buf[0]);
+    return;
+  }
+  uint16_t buf[NB_W];
   st(dt, buf, 0, v);
-  memcpy(p, buf, n * dt_size(dt));
+  memcpy(p, buf, n * sizeof buf[0]);
 }
 #endif
 
