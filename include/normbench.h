@@ -12,7 +12,11 @@
  *   - RMSNorm with an infinity: +-0 at the finite x_j, NaN at the infinities;
  *     LayerNorm with an infinity: NaN for the whole row;
  *   - a row whose denominator (mean square or variance, plus eps) is exactly
- *     zero normalizes to zero: RMSNorm gives +-0, LayerNorm gives b (exactly).
+ *     zero normalizes to zero: RMSNorm gives +-0, LayerNorm gives b (exactly);
+ *     so does a constant LayerNorm row in the accurate kernels for any eps;
+ *   - a NaN or infinity in g_j or b_j changes y_j only (IEEE: inf * 0 = NaN);
+ *   - rows never affect each other: each row's bits are those of a one-row
+ *     call. Tests: tests/test_special.c, tests/test_api.c.
  */
 #ifndef NORMBENCH_H
 #define NORMBENCH_H
@@ -47,10 +51,16 @@ enum {
 };
 
 /* x: rows of d elements, row r at x + r * x_stride (elements); y likewise.
- * g: gain (d elements); b: bias (d elements, LayerNorm only; NULL = 0).
- * y == x (same pointer and stride) is allowed. Any alignment.
- * Preconditions (checked by nb_run, not by the raw function): d >= 1,
- * strides >= d, x/g/y non-NULL, eps >= 0 and not NaN. */
+ * g: gain (d elements); b: bias (d elements, LayerNorm only; NULL = 0;
+ * RMSNorm ignores it). In place, y == x with the same stride (any stride for
+ * one row), gives the bits of an out-of-place call; otherwise the spans of
+ * x and y (first to last element) must not overlap, nor may g or b overlap
+ * y (not checked). Alignment: any multiple of the element size (a pointer
+ * not aligned to its type is undefined in C before any kernel runs).
+ * Preconditions (checked by nb_run, not by the raw function): strides >= d,
+ * x/g/y non-NULL, eps >= 0 and not NaN. eps = +inf is valid: 1/sqrt(inf)
+ * = 0, the limit, so RMSNorm gives +-0 and LayerNorm exactly b. rows == 0
+ * or d == 0 is a no-op (NB_OK, nothing read or written). */
 typedef void nb_kernel_fn(const void *x, const void *g, const void *b, void *y,
                           size_t rows, size_t d, size_t x_stride,
                           size_t y_stride, float eps);
@@ -97,11 +107,12 @@ nb_range nb_kernel_range(const nb_kernel *k);
 int nb_kernel_in_range(const nb_kernel *k, const double *x, const double *g,
                        const double *b, size_t d);
 
-/* Validated call. Returns NB_OK or a negative NB_E* code; the raw fn is not
- * called when the arguments are invalid. */
+/* Validated call. Returns NB_OK or a negative NB_E* code, checked in the
+ * order EINVAL, ENOTHERE, EOVERLAP; on an error the raw fn is not called and
+ * y is untouched. */
 enum {
   NB_OK = 0,
-  NB_EINVAL = -1,     /* NULL pointer, d == 0, stride < d, eps < 0 or NaN */
+  NB_EINVAL = -1,     /* NULL x/g/y, stride < d, eps < 0 or NaN, size overflows size_t */
   NB_EOVERLAP = -2,   /* x and y overlap without being identical */
   NB_ENOTHERE = -3,   /* this CPU cannot run the kernel */
 };

@@ -43,16 +43,29 @@ NB_INLINE void st(nb_dtype dt, void *p, size_t i, vf v) {
 
 #ifndef NB_HAVE_PARTIAL
 /* n < NB_W elements through a zeroed buffer: never touches memory past the
- * row. */
+ * row. The buffer has the element type: reading a float buffer through a
+ * uint16_t pointer breaks strict aliasing, and GCC -O2 then drops the zero
+ * fill (valgrind saw the 16-bit tail lanes read uninitialised stack). */
 NB_INLINE vf vf_ldn(nb_dtype dt, const void *p, size_t n) {
-  float buf[NB_W] = {0};
-  memcpy(buf, p, n * dt_size(dt));
+  if (dt == NB_F32) {
+    float buf[NB_W] = {0};
+    memcpy(buf, p, n * sizeof buf[0]);
+    return ld(dt, buf, 0);
+  }
+  uint16_t buf[NB_W] = {0};
+  memcpy(buf, p, n * sizeof buf[0]);
   return ld(dt, buf, 0);
 }
 NB_INLINE void vf_stn(nb_dtype dt, void *p, vf v, size_t n) {
-  float buf[NB_W];
+  if (dt == NB_F32) {
+    float buf[NB_W];
+    st(dt, buf, 0, v);
+    memcpy(p, buf, n * sizeof buf[0]);
+    return;
+  }
+  uint16_t buf[NB_W];
   st(dt, buf, 0, v);
-  memcpy(p, buf, n * dt_size(dt));
+  memcpy(p, buf, n * sizeof buf[0]);
 }
 #endif
 
@@ -256,6 +269,11 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   for (size_t j = 0; j < d; j += NB_BLOCK)
     s = chan_merge(s, welford_block(ln, dt, at(dt, x, j), d - j < NB_BLOCK ? d - j : NB_BLOCK));
   float mu = ln ? s.mean : 0.0f, m2 = ln ? s.m2 / (float)d : s.mean;
+  /* RMSNorm: once an infinite x^2 makes a running mean +inf, the next
+   * update takes inf - inf = NaN, where the convention wants mean square
+   * +inf (outputs +-0). The plain sum gives +inf, and NaN only when x holds
+   * a NaN; this path runs only on rows that are NaN already. */
+  if (!ln && isnan(m2)) m2 = blocked_sums(dt, x, d, 0, SUM2).s2 / (float)d;
   normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
 }
 

@@ -139,14 +139,16 @@ int nb_kernel_in_range(const nb_kernel *k, const double *x, const double *g, con
 int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void *y,
            size_t rows, size_t d, size_t xs, size_t ys, float eps) {
   if (!k || !k->fn) return NB_EINVAL;
-  if (rows == 0) return NB_OK;
-  if (!x || !g || !y || d == 0 || xs < d || ys < d || !(eps >= 0)) return NB_EINVAL;
+  if (rows == 0 || d == 0) return NB_OK; /* no outputs: an empty tensor is not an error */
+  if (!x || !g || !y || xs < d || ys < d || !(eps >= 0)) return NB_EINVAL;
   size_t sz = nb_dtype_size(k->dtype);
-  if ((rows - 1) > (SIZE_MAX / sz - d) / (xs > ys ? xs : ys)) return NB_EINVAL;
+  /* the byte offset one past the last element must fit in size_t; d alone
+   * can exceed SIZE_MAX / sz, which would wrap the subtraction below */
+  if (d > SIZE_MAX / sz || (rows - 1) > (SIZE_MAX / sz - d) / (xs > ys ? xs : ys)) return NB_EINVAL;
   if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
   uintptr_t x0 = (uintptr_t)x, x1 = x0 + ((rows - 1) * xs + d) * sz;
   uintptr_t y0 = (uintptr_t)y, y1 = y0 + ((rows - 1) * ys + d) * sz;
-  int same = x0 == y0 && xs == ys;
+  int same = x0 == y0 && (xs == ys || rows == 1); /* one row: the stride is never used */
   if (!same && x0 < y1 && y0 < x1) return NB_EOVERLAP;
   k->fn(x, g, b, y, rows, d, xs, ys, eps);
   return NB_OK;
@@ -155,7 +157,7 @@ int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void
 const char *nb_strerror(int code) {
   switch (code) {
   case NB_OK: return "ok";
-  case NB_EINVAL: return "invalid argument (NULL pointer, d = 0, stride < d, or eps negative or NaN)";
+  case NB_EINVAL: return "invalid argument (NULL pointer, stride < d, eps negative or NaN, or sizes overflow)";
   case NB_EOVERLAP: return "x and y overlap without being the same buffer";
   case NB_ENOTHERE: return "this CPU cannot run the kernel";
   default: return "unknown error";
