@@ -18,6 +18,7 @@ static const struct {
 } cmds[] = {
     {"list", cmd_list, "the kernel registry: name, op, dtype, algo, isa, runs here, declared bound"},
     {"cpu", cmd_cpu, "the detected CPU model and features"},
+    {"accuracy", cmd_accuracy, "kernels vs the MPFR reference: error table, CSV, worst-row search"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {
