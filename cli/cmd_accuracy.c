@@ -30,7 +30,10 @@ static const size_t def_d[] = {1,  2,   3,   4,   7,    8,    15,   16,   17,   
                                128, 256, 512, 1000, 1024, 2048, 4095, 4096, 4097, 8192, 12288, 16384, 32768, 65536};
 static const float def_eps[] = {1e-5f, 0.0f, 1e-12f, 1e-6f, 1e-2f};
 /* Distributions whose results depend on eps: the default grid runs the
- * whole eps list on these and only eps = 1e-5f on the others. */
+ * whole eps list on these (at D <= EPS_D_MAX) and only eps = 1e-5f on the
+ * others; sized so the default sweep of every kernel takes a few minutes
+ * on 2 cores. */
+#define EPS_D_MAX 4097
 static const char *eps_dists[] = {"normal",  "constant", "onehot",  "tiny",   "subnormal", "ms1e-14", "ms1e-8",
                                   "ms1e-5",  "ms1e-2",   "scalef0", "midpoint", "atmean",  "exactstat"};
 
@@ -61,10 +64,11 @@ static void help(void) {
       "LayerNorm) are held to its declared bound (normbench list): a breach is reported with the\n"
       "command that reproduces it, and the exit status is 1.\n\n"
       "Default grid: D in 1,2,3,4,7,8,15,16,17,31,32,33,63,64,65,128,256,512,1000,1024,2048,4095,\n"
-      "4096,4097,8192,12288,16384,32768,65536; every distribution (--list-dists) at eps = 1e-5f, and\n"
-      "the eps list 0,1e-12,1e-6,1e-5,1e-2 on the distributions where eps matters (normal, constant,\n"
-      "onehot, tiny, subnormal, ms1e-*, scalef0, midpoint, atmean, exactstat); min(64, max(1, 16384/D))\n"
-      "rows per cell. --thorough: every distribution x every eps, min(256, max(4, 65536/D)) rows.\n"
+      "4096,4097,8192,12288,16384,32768,65536; every distribution (--list-dists) at eps = 1e-5f, and,\n"
+      "for D <= 4097, the eps list 0,1e-12,1e-6,1e-5,1e-2 on the distributions where eps matters\n"
+      "(normal, constant, onehot, tiny, subnormal, ms1e-*, scalef0, midpoint, atmean, exactstat);\n"
+      "min(32, max(1, 8192/D)) rows per cell (a few minutes for every kernel on 2 cores).\n"
+      "--thorough: every distribution x every eps at every D, min(256, max(4, 65536/D)) rows.\n"
       "Given --d, --dist or --eps replace that axis (an explicit --eps applies to every distribution).\n\n"
       "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm;\n"
       "                  --dtype f32,f16,bf16\n"
@@ -242,7 +246,7 @@ static int eps_sensitive(const nb_dist *ds) {
 
 static size_t rows_for(const opts *o, size_t d) {
   if (o->rows) return o->rows;
-  size_t lo = o->thorough ? 4 : 1, hi = o->thorough ? 256 : 64, r = (o->thorough ? 65536 : 16384) / d;
+  size_t lo = o->thorough ? 4 : 1, hi = o->thorough ? 256 : 32, r = (o->thorough ? 65536 : 8192) / d;
   return r < lo ? lo : r > hi ? hi : r;
 }
 
@@ -262,7 +266,7 @@ static size_t make_cells(const opts *o, const nb_kernel *const *ks, size_t nk, n
         for (size_t b = 0; b < ndist; b++) {
           const nb_dist *dist = o->ndist ? o->dist[b] : nb_dist_at(b);
           for (size_t e = 0; e < neps; e++) {
-            if (e > 0 && !o->neps && !o->thorough && !eps_sensitive(dist)) continue;
+            if (e > 0 && !o->neps && !o->thorough && (!eps_sensitive(dist) || ds[a] > EPS_D_MAX)) continue;
             if (cells)
               cells[n] = (nb_cell){.op = (nb_op)op, .dt = (nb_dtype)dt, .d = ds[a], .rows = rows_for(o, ds[a]),
                                    .dist = dist, .eps = o->neps ? o->eps[e] : def_eps[e],
@@ -532,16 +536,18 @@ static int save_worst(const opts *o, const nb_kernel *k, size_t d, float eps, co
     snprintf(path, sizeof path, "%s/%s.npy", dir, names[i]);
     if (nb_arr_save(path, i ? 1 : 2, 1, d, data[i], err, sizeof err)) return cli_error(CMD, "%s", err), 3;
   }
+  char kap[48] = "";
+  if (k->op == NB_LAYERNORM) snprintf(kap, sizeof kap, ", mean|x|/sigma %.4g", w->kappa);
   snprintf(path, sizeof path, "%s/README", dir);
   nb_outfile f;
   if (nb_out_open(&f, path)) return cli_error(CMD, "cannot write %s: %s", path, strerror(errno)), 3;
   fprintf(f.f,
-          "%s, D = %zu, eps = %.9g: error %.6g ulp at index %zu (declared bound %.6g ulp, mean|x|/sigma %.4g),\n"
+          "%s, D = %zu, eps = %.9g: error %.6g ulp at index %zu (declared bound %.6g ulp%s),\n"
           "the worst of %zu rows tried by: normbench accuracy --search --kernel %s --d %zu --eps %.9g --seed %llu "
           "--time %g\n"
           "reproduce: normbench accuracy --input %s/x.npy --weight %s/g.npy%s%s%s --op %s --dtype %s --eps %.9g "
           "--kernel %s\n",
-          k->name, d, (double)eps, w->err, w->idx, w->bound, w->kappa, w->evals, k->name, d, (double)eps,
+          k->name, d, (double)eps, w->err, w->idx, w->bound, kap, w->evals, k->name, d, (double)eps,
           (unsigned long long)o->seed, o->time, dir, dir, w->b ? " --bias " : "", w->b ? dir : "",
           w->b ? "/b.npy" : "", nb_op_name(k->op), nb_dtype_name(k->dtype), (double)eps, k->name);
   if (ferror(f.f) || nb_out_commit(&f)) {

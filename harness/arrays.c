@@ -42,7 +42,7 @@ static int parse_header(const char *h, nb_array *a, size_t *shape, char *err, si
   else if (!strncmp(descr, "'<f2'", 5))
     a->dtype = NB_F16;
   else
-    return fail(err, n, "dtype %.8s is not '<f4' or '<f2'", descr);
+    return fail(err, n, "dtype %.*s is not '<f4' or '<f2'", (int)strcspn(descr + 1, "'") + 2, descr);
   if (strncmp(order, "False", 5)) return fail(err, n, "Fortran-order arrays are not supported");
   if (*sh++ != '(') return fail(err, n, "malformed shape");
   a->ndim = 0;
