@@ -19,6 +19,7 @@ static const struct {
     {"list", cmd_list, "the kernel registry: name, op, dtype, algo, isa, runs here, declared bound"},
     {"cpu", cmd_cpu, "the detected CPU model and features"},
     {"run", cmd_run, "one kernel on .npy arrays: Y = norm(X; G, B)"},
+    {"accuracy", cmd_accuracy, "kernels vs the MPFR reference: error table, CSV, worst-row search"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {

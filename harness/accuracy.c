@@ -74,7 +74,7 @@ int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_
                  size_t rows, size_t d, float eps) {
   if (alloc_case(c, op, dt, rows, d, eps)) return -1;
   for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, seed, r, d, c->x + r * d);
-  nb_gen_params(dt, seed, d, c->g, c->b);
+  nb_gen_params_for(dist, dt, seed, d, c->g, c->b);
   if (finish_case(c)) {
     nb_case_free(c);
     return -1;

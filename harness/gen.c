@@ -166,7 +166,111 @@ static void sorted(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *
   qsort(x, d, sizeof *x, cmp_double);
 }
 
-#define DIST(name, what, fn, p) {name, what, fn, p}
+
+/* The format's precision and normal exponent range. */
+typedef struct { int p, emin, emax; } fmt_info;
+static fmt_info fmt_of(nb_dtype dt) {
+  return dt == NB_F16 ? (fmt_info){11, -14, 15} : (fmt_info){dt == NB_BF16 ? 8 : 24, -126, 127};
+}
+
+/* N(0,1) x 2^e with e param/8 of the way across the format's normal
+ * exponents, 4 in from each end (so the top point's squares overflow f32
+ * and the bottom point's underflow, in every format) */
+static void scalef(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *x) {
+  fmt_info f = fmt_of(dt);
+  int lo = f.emin + 4, hi = f.emax - 4;
+  double s = ldexp(1, lo + (int)((hi - lo) * ds->param / 8 + 0.5));
+  for (size_t i = 0; i < d; i++) x[i] = s * nb_rng_normal(r);
+}
+
+/* each element N(0,1) x (format max / 8) or N(0,1) x tiny, at random:
+ * the squares overflow and underflow f32 in the same row */
+static void hugetiny(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *x) {
+  (void)ds;
+  double big = fmt_max(dt) / 8, small = dt == NB_F16 ? 0x1p-20 : 1e-25;
+  for (size_t i = 0; i < d; i++) x[i] = (nb_rng_next(r) & 1 ? big : small) * nb_rng_normal(r);
+}
+
+/* +-(1 + u) 2^e, e uniform over the format's normal exponents */
+static void logwide(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *x) {
+  (void)ds;
+  fmt_info f = fmt_of(dt);
+  for (size_t i = 0; i < d; i++) {
+    int e = f.emin + (int)(nb_rng_next(r) % (uint64_t)(f.emax - f.emin));
+    double v = ldexp(1 + nb_rng_uniform(r), e);
+    x[i] = nb_rng_next(r) & 1 ? v : -v;
+  }
+}
+
+/* (M +- k) / 16 in pairs, |M| + |k| < 256 (exact in bf16, f16 and f32, and
+ * so are all partial sums up to D = 65536 in f32): the mean is exactly
+ * M / 16, and every other pair is exactly the mean */
+static void atmean(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *x) {
+  (void)ds, (void)dt;
+  int m = (int)(nb_rng_next(r) % 193) - 96;
+  for (size_t i = 0; i + 1 < d; i += 2) {
+    double k = (double)(int)(16 * nb_rng_normal(r));
+    k = i % 4 ? fmin(fmax(k, -120), 120) : 0;
+    x[i] = (m + k) / 16;
+    x[i + 1] = (m - k) / 16;
+  }
+  if (d % 2) x[d - 1] = m / 16.0;
+}
+
+/* ulp of a normal value of the format */
+static double ulp_of(double v, fmt_info f) {
+  int e;
+  frexp(v, &e); /* |v| in [2^(e-1), 2^e) */
+  return ldexp(1, (e - 1 > f.emin ? e - 1 : f.emin) - f.p + 1);
+}
+
+/* distance of v from the nearest rounding midpoint of the format, in ulps */
+static double mid_dist(double v, fmt_info f) {
+  double t = fabs(v) / ulp_of(v, f);
+  return fabs(t - floor(t) - 0.5);
+}
+
+/* Pairs (v, -v), so the exact mean is 0 and LayerNorm's z is RMSNorm's;
+ * every 8th pair is a small probe whose value is chosen among +-64 steps
+ * of the format's grid so that probe / rms lies as close as possible to a
+ * rounding midpoint of the format. The probes carry little of the row's
+ * energy, so re-choosing them against the new rms settles in a few
+ * rounds. With gains +-2^k and b = 0 (NB_DIST_POW2_GAIN) the outputs
+ * g * z stay next to midpoints; eps shifts them by about eps / (2 ms),
+ * kept far below an ulp by the row's scale (ms ~ 2^28, f16: 2^18).
+ * Needs D >= 16 to have a probe whose value does not set the rms. */
+static void midpoint(const nb_dist *ds, nb_rng *r, nb_dtype dt, size_t d, double *x) {
+  (void)ds;
+  fmt_info f = fmt_of(dt);
+  double s = dt == NB_F16 ? 0x1p9 : 0x1p14;
+  for (size_t i = 0; i + 1 < d; i += 2) {
+    double v = nb_to_dtype(s * nb_rng_normal(r) / (i % 16 ? 1 : 8), dt);
+    x[i] = v;
+    x[i + 1] = -v;
+  }
+  if (d % 2) x[d - 1] = 0;
+  for (int round = 0; round < 8; round++) {
+    double ss = 0;
+    for (size_t i = 0; i < d; i++) ss += x[i] * x[i];
+    double rms = sqrt(ss / (double)d);
+    int moved = 0;
+    for (size_t i = 0; i + 1 < d && rms > 0; i += 16) {
+      double best = x[i], bd = x[i] != 0 ? mid_dist(x[i] / rms, f) : 1, q = ulp_of(x[i], f);
+      for (int k = -64; k <= 64 && x[i] != 0; k++) {
+        double c = nb_to_dtype(x[i] + k * q, dt);
+        if (c == 0 || (c < 0) != (x[i] < 0)) continue;
+        double cd = mid_dist(c / rms, f);
+        if (cd < bd) bd = cd, best = c;
+      }
+      moved |= best != x[i];
+      x[i] = best;
+      x[i + 1] = -best;
+    }
+    if (!moved) break;
+  }
+}
+
+#define DIST(name, what, fn, p) {name, what, fn, p, 0}
 static const nb_dist dists[] = {
     DIST("normal", "N(0,1)", normal, 0),
     DIST("shift1", "mean shift mu/sigma = 1: 1 + N(0,1)", shift, 1),
@@ -189,6 +293,24 @@ static const nb_dist dists[] = {
     DIST("constant", "a constant row (LayerNorm must give exactly b)", constant, 0),
     DIST("onehot", "a single non-zero element", onehot, 0),
     DIST("sorted", "sorted N(0,1)", sorted, 0),
+    DIST("atmean", "(M +- k)/16 pairs: exact mean, every other pair exactly equal to it", atmean, 0),
+    {"midpoint", "outputs next to rounding midpoints of the format (D >= 16; gains +-2^k, b = 0)",
+     midpoint, 0, NB_DIST_POW2_GAIN},
+    DIST("scalef0", "N(0,1) x 2^(emin+4): bottom of the format's normal range", scalef, 0),
+    DIST("scalef1", "N(0,1) x 2^e, e 1/8 of the way from emin+4 to emax-4", scalef, 1),
+    DIST("scalef2", "N(0,1) x 2^e, e 2/8 of the way", scalef, 2),
+    DIST("scalef3", "N(0,1) x 2^e, e 3/8 of the way", scalef, 3),
+    DIST("scalef4", "N(0,1) x 2^e, e 4/8 of the way (mid-range)", scalef, 4),
+    DIST("scalef5", "N(0,1) x 2^e, e 5/8 of the way", scalef, 5),
+    DIST("scalef6", "N(0,1) x 2^e, e 6/8 of the way", scalef, 6),
+    DIST("scalef7", "N(0,1) x 2^e, e 7/8 of the way", scalef, 7),
+    DIST("scalef8", "N(0,1) x 2^(emax-4): top of the format's range", scalef, 8),
+    DIST("ms1e-14", "mean square 1e-14 (with the eps sweep: far below / near / above eps)", scaled, 1e-7),
+    DIST("ms1e-8", "mean square 1e-8", scaled, 1e-4),
+    DIST("ms1e-5", "mean square 1e-5 (near the default eps 1e-5f)", scaled, 3.1622776601683794e-3),
+    DIST("ms1e-2", "mean square 1e-2", scaled, 0.1),
+    DIST("hugetiny", "each element N(0,1) x (format max / 8) or x tiny, at random", hugetiny, 0),
+    DIST("logwide", "+-(1+u) 2^e, e uniform over the format's normal exponents", logwide, 0),
 };
 
 size_t nb_dist_count(void) { return sizeof dists / sizeof dists[0]; }
@@ -212,6 +334,20 @@ void nb_gen_row(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t row, siz
   dist->fill(dist, &r, dt, d, t);
   for (size_t i = 0; i < d; i++) x[i] = nb_to_dtype(t[i], dt);
   free(t);
+}
+
+void nb_gen_params_for(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t d, float *g, float *b) {
+  if (!(dist->flags & NB_DIST_POW2_GAIN)) {
+    nb_gen_params(dt, seed, d, g, b);
+    return;
+  }
+  nb_rng r;
+  nb_rng_seed(&r, mix(seed, 0));
+  for (size_t i = 0; i < d; i++) {
+    uint64_t u = nb_rng_next(&r);
+    g[i] = ldexp(u & 1 ? -1 : 1, (int)(u >> 1 & 3) % 3 - 1);
+    if (b) b[i] = 0;
+  }
 }
 
 void nb_gen_params(nb_dtype dt, uint64_t seed, size_t d, float *g, float *b) {

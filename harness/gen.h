@@ -21,7 +21,12 @@ typedef struct nb_dist {
    * to, so ranges ("huge", "subnormal") can follow the format. */
   void (*fill)(const struct nb_dist *dist, nb_rng *r, nb_dtype dt, size_t d, double *x);
   double param;
+  unsigned flags; /* NB_DIST_* */
 } nb_dist;
+
+/* The row's structure survives only gains of +-2^k and a zero bias
+ * (midpoint rows): nb_gen_params_for gives those. */
+enum { NB_DIST_POW2_GAIN = 1u << 0 };
 
 size_t nb_dist_count(void);
 const nb_dist *nb_dist_at(size_t i);
@@ -37,5 +42,7 @@ float nb_to_dtype(double v, nb_dtype dt);
  * many are generated. */
 void nb_gen_row(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t row, size_t d, float *x);
 void nb_gen_params(nb_dtype dt, uint64_t seed, size_t d, float *g, float *b);
+/* The gain and bias a distribution's rows are generated for. */
+void nb_gen_params_for(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t d, float *g, float *b);
 
 #endif
