@@ -249,6 +249,12 @@ NB_INLINE wstate welford_block(int ln, nb_dtype dt, const void *x, size_t n) {
   return chan_merge(s[0], t);
 }
 
+NB_INLINE int row_has_nan(nb_dtype dt, const void *x, size_t d) {
+  for (size_t i = 0; i < d; i++)
+    if (ld1(dt, x, i) != ld1(dt, x, i)) return 1;
+  return 0;
+}
+
 NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
                            const void *b, void *y, size_t d, float eps) {
   int ln = op == NB_LAYERNORM;
@@ -256,6 +262,9 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   for (size_t j = 0; j < d; j += NB_BLOCK)
     s = chan_merge(s, welford_block(ln, dt, at(dt, x, j), d - j < NB_BLOCK ? d - j : NB_BLOCK));
   float mu = ln ? s.mean : 0.0f, m2 = ln ? s.m2 / (float)d : s.mean;
+  /* An infinite x^2 makes the running mean +Inf, and the next update
+   * (v - Inf) / k + Inf NaN; the mean square of a row without NaN is +Inf. */
+  if (!ln && m2 != m2 && !row_has_nan(dt, x, d)) m2 = INFINITY;
   normalize(dt, x, g, ln ? b : NULL, y, d, mu, nb_rstd_f32(m2 + eps), ln);
 }
 
