@@ -10,10 +10,11 @@
  *   special   the NaN / infinity / zero-denominator conventions of
  *             normbench.h, with the value first, last and in the tail, and
  *             no NaN leaking into the neighbouring rows.
- * The reference is long double (64 or 113 bits): its error is below 2^-40
- * ulp of any output here, invisible next to the bounds. A kernel this CPU
- * cannot run is reported as a TAP skip. NORMBENCH_EMULATED=1 (set by
- * scripts/test-aarch64.sh) drops the 12288-long rows, slow under qemu. */
+ * The reference is long double (64 or 113 bits): its relative error, about
+ * D * 2^-64, is far inside even the accurate kernels' slack of
+ * (D + 64) * 2^-29 ulp. A kernel this CPU cannot run is reported as a TAP
+ * skip. NORMBENCH_EMULATED=1 (tests/meson.build sets it in cross builds,
+ * which run under qemu) drops the 12288-long rows. */
 #include "normbench.h"
 
 #include <math.h>
