@@ -70,10 +70,11 @@ static uint32_t detect(void) {
 #elif defined(__aarch64__)
   unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
   snprintf(model, sizeof model, "aarch64");
-  if (hw & (1ul << 1)) f |= NB_CPU_NEON;     /* HWCAP_ASIMD */
-  if (hw & (1ul << 10)) f |= NB_CPU_ASIMDHP; /* HWCAP_ASIMDHP */
-  if (hw & (1ul << 22)) f |= NB_CPU_SVE;     /* HWCAP_SVE */
-  if (hw2 & (1ul << 14)) f |= NB_CPU_ARM_BF16; /* HWCAP2_BF16 */
+  /* The kernel's bit numbers (asm/hwcap.h), named by glibc's <sys/auxv.h>. */
+  if (hw & HWCAP_ASIMD) f |= NB_CPU_NEON;
+  if (hw & HWCAP_ASIMDHP) f |= NB_CPU_ASIMDHP;
+  if (hw & HWCAP_SVE) f |= NB_CPU_SVE;
+  if (hw2 & HWCAP2_BF16) f |= NB_CPU_ARM_BF16;
 #endif
   return f;
 }

@@ -18,4 +18,19 @@ KALL(twopass, scalar, 0, 16)
 KALL(welford, scalar, 0, 16)
 KALL(accurate, scalar, 0, 16)
 
+#if defined(__aarch64__)
+KALL(twopass, neon, NB_CPU_NEON, 16)
+KALL(welford, neon, NB_CPU_NEON, 16)
+KALL(fast, neon, NB_CPU_NEON, 16)
+KALL(accurate, neon, NB_CPU_NEON, 16)
+K(rmsnorm, bf16, twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(layernorm, bf16, twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(rmsnorm, bf16, welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(layernorm, bf16, welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(rmsnorm, bf16, fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(layernorm, bf16, fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(rmsnorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+K(layernorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+#endif
+
 #undef KALL

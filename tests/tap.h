@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int tap_count, tap_failed;
 
@@ -27,6 +29,13 @@ __attribute__((format(printf, 1, 2), unused)) static void tap_diag(const char *f
   vprintf(fmt, ap);
   printf("\n");
   va_end(ap);
+}
+
+/* Under an emulator (cross builds set NORMBENCH_EMULATED=1) tests use
+ * their smaller parameter sets. */
+__attribute__((unused)) static int tap_emulated(void) {
+  const char *e = getenv("NORMBENCH_EMULATED");
+  return e && strcmp(e, "1") == 0;
 }
 
 static int tap_done(void) {

@@ -4,7 +4,7 @@
  * error must stay within its declared bound on every row its promise
  * covers. Loops over the registry: a new kernel is tested with no edit.
  *
- * usage: test_kernels OP DTYPE   (NORMBENCH_QUICK=1: a sparser D grid, for
+ * usage: test_kernels OP DTYPE   (NORMBENCH_EMULATED=1: a sparser D grid, for
  * emulated runs) */
 #include "accuracy.h"
 #include "tap.h"
@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
   }
   nb_op op = strcmp(argv[1], "layernorm") == 0 ? NB_LAYERNORM : NB_RMSNORM;
   nb_dtype dt = strcmp(argv[2], "f16") == 0 ? NB_F16 : strcmp(argv[2], "bf16") == 0 ? NB_BF16 : NB_F32;
-  int quick = getenv("NORMBENCH_QUICK") != NULL;
+  int quick = tap_emulated();
   result *res = calloc(nb_kernel_count(), sizeof *res);
   for (size_t i = 0; i < nb_kernel_count(); i++) nb_metrics_init(&res[i].m);
 

@@ -5,7 +5,7 @@
  * 1e-5; then random magnitudes over the whole range. Every output must be
  * within the kernel's declared bound, and every row must be one the
  * promise covers. Kernels whose range is every finite input also get one
- * row of 2^20 elements spanning it (NORMBENCH_QUICK=1: 2^16).
+ * row of 2^20 elements spanning it (NORMBENCH_EMULATED=1: 2^16).
  *
  * usage: test_range OP DTYPE */
 #include "accuracy.h"
@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
     edges(rs[j]);
     if (lo_edge(rs[j]) == min_sub(dt) && hi_edge(rs[j]) == max_fin()) {
       all_finite = 1;
-      long_row(rs[j], getenv("NORMBENCH_QUICK") ? (size_t)1 << 16 : (size_t)1 << 20);
+      long_row(rs[j], tap_emulated() ? (size_t)1 << 16 : (size_t)1 << 20);
     }
   }
   for (size_t i = 0; i < nk; i++) {
