@@ -37,7 +37,7 @@ static uint32_t detect(void) {
   uint32_t f = 0;
 #ifdef NB_X86
   unsigned a, b, c, d;
-  if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
+  if ((unsigned)__get_cpuid_max(0x80000000, NULL) >= 0x80000004u) {
     unsigned *m = (unsigned *)model;
     for (unsigned leaf = 0; leaf < 3; leaf++)
       __get_cpuid(0x80000002 + leaf, &m[4 * leaf], &m[4 * leaf + 1], &m[4 * leaf + 2],

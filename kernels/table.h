@@ -18,4 +18,15 @@ KALL(twopass, scalar, 0, 16)
 KALL(welford, scalar, 0, 16)
 KALL(accurate, scalar, 0, 16)
 
+#if defined(__x86_64__) /* needs and lanes: internal.h, checked by avx2.c / avx512.c */
+KALL(twopass, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(welford, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(fast, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(accurate, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+#endif
+
 #undef KALL
