@@ -249,10 +249,20 @@ NB_INLINE int use_stream(nb_dtype dt, const void *x, const void *y, size_t rows,
          (uintptr_t)y % dt_size(dt) == 0;
 }
 
+/* How a row is written: nt, streaming stores; next, the next row of x to
+ * prefetch while this one is normalized (NULL: none). Without the prefetch a
+ * memory-bound call alternates between waiting for x (statistics pass) and
+ * computing from L1 (normalize pass); prefetching overlaps the two. Measured
+ * on Zen4, RMSNorm f32 D=4096 over 256 MiB: streaming alone +0..9% (and
+ * -6..-17% for accurate), streaming with the prefetch +27..58%. Only for
+ * calls above NB_STREAM_MIN, where x is not already in cache. */
+typedef struct { int nt; const char *next; } rowio;
+
 /* nt: stream the full vectors, after peeling the outputs up to the first
  * address aligned to a whole vector store (y is element-aligned). */
 NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const void *g,
-                              const void *b, void *y, size_t d, int has_b, int nt) {
+                              const void *b, void *y, size_t d, int has_b, int nt,
+                              const char *next) {
   size_t i = 0;
   if (nt) {
     size_t vec = NB_W * dt_size(dt);
@@ -261,6 +271,7 @@ NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const v
     if (i) out_part(dt, p, x, g, b, y, 0, i, has_b);
   }
   for (; i + NB_W <= d; i += NB_W) {
+    if (next) __builtin_prefetch(next + i * dt_size(dt));
     vf bv = has_b ? ld(dt, b, i) : vf_zero();
     vf o = out_vec(dt, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL);
     if (nt)
@@ -273,22 +284,22 @@ NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const v
 
 /* has_b and nt become constants of four loops. */
 NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *g,
-                         const void *b, void *y, size_t d, int nt) {
-  if (b && nt)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 1);
+                         const void *b, void *y, size_t d, rowio io) {
+  if (b && io.nt)
+    normalize_loop(dt, p, x, g, b, y, d, 1, 1, io.next);
   else if (b)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 0);
-  else if (nt)
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 1);
+    normalize_loop(dt, p, x, g, b, y, d, 1, 0, io.next);
+  else if (io.nt)
+    normalize_loop(dt, p, x, g, NULL, y, d, 0, 1, io.next);
   else
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 0);
+    normalize_loop(dt, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
-                             void *y, size_t d, float mu, float m2, float eps, int nt) {
+                             void *y, size_t d, float mu, float m2, float eps, rowio io) {
   npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0};
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, nt);
+  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* ---- the algorithms: one row each; op and dtype are constants ---------- */
@@ -296,23 +307,23 @@ NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, 
 /* twopass: statistics in blocked lane sums; LayerNorm takes the mean first,
  * then the centred squares. */
 NB_INLINE void twopass_row(nb_op op, nb_dtype dt, const void *x, const void *g,
-                           const void *b, void *y, size_t d, float eps, int nt) {
+                           const void *b, void *y, size_t d, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   float mu = ln ? blocked_sums(dt, x, d, 0, SUM1).s1 / (float)d : 0.0f;
   float m2 = blocked_sums(dt, x, d, mu, SUM2 | (ln ? CENTER : 0)).s2 / (float)d;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, nt);
+  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* fast: one unblocked sweep for all statistics; LayerNorm's variance is
  * E[x^2] - mu^2 (clamped at 0), which loses accuracy on shifted rows. */
 NB_INLINE void fast_row(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
-                        void *y, size_t d, float eps, int nt) {
+                        void *y, size_t d, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   sums_f32 s = lane_sums(dt, x, d, 0, SUM2 | (ln ? SUM1 : 0));
   float mu = ln ? s.s1 / (float)d : 0.0f;
   float m2 = s.s2 / (float)d - mu * mu;
   if (m2 < 0) m2 = 0; /* NaN is kept */
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, nt);
+  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 /* Welford state of one lane, or of a merged group: count, mean, and the sum
  * of squared deviations (LayerNorm) -- for RMSNorm, mean is the running
@@ -374,7 +385,7 @@ NB_INLINE int row_has_nan(nb_dtype dt, const void *x, size_t d) {
 }
 
 NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
-                           const void *b, void *y, size_t d, float eps, int nt) {
+                           const void *b, void *y, size_t d, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   wstate s = {0, 0, 0};
   for (size_t j = 0; j < d; j += NB_BLOCK)
@@ -383,7 +394,7 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   /* An infinite x^2 makes the running mean +Inf, and the next update
    * (v - Inf) / k + Inf NaN; the mean square of a row without NaN is +Inf. */
   if (!ln && m2 != m2 && !row_has_nan(dt, x, d)) m2 = INFINITY;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, nt);
+  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* accurate: everything in double. LayerNorm uses the corrected two-pass
@@ -392,7 +403,7 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
  * mean's rounding never reaches the output at the scale of mu. The result
  * is rounded once into the output format (round_out). */
 NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
-                            const void *b, void *y, size_t d, float eps, int nt) {
+                            const void *b, void *y, size_t d, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   double mu1 = 0, c = 0, m2;
   if (ln) {
@@ -405,7 +416,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
   }
   npar p = {ln, 1, 0, 0, mu1, c, nb_rstd_f64(m2 + (double)eps)};
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, nt);
+  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* naive: the textbook formula as the seed's PyTorch module writes it, one
@@ -413,8 +424,8 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
  * var = E[x^2] - E[x]^2 unclamped: a negative variance gives NaN, as the
  * formula does. Scalar only: it is the baseline, not a candidate. */
 NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
-                         void *y, size_t d, float eps, int nt) {
-  (void)nt; /* one element at a time: nothing to stream */
+                         void *y, size_t d, float eps, rowio io) {
+  (void)io; /* one element at a time: nothing to stream */
   float s1 = 0, s2 = 0;
   for (size_t i = 0; i < d; i++) {
     float v = ld1(dt, x, i);
@@ -441,9 +452,11 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,   \
                                        size_t rows, size_t d, size_t xs, size_t ys,           \
                                        float eps) {                                           \
-    int nt = use_stream(DT, x, y, rows, d);                                                    \
-    for (size_t r = 0; r < rows; r++)                                                          \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b, (char *)y + r * ys * dt_size(DT), d, eps, nt); \
+    int nt = use_stream(DT, x, y, rows, d), big = rows * d * dt_size(DT) > NB_STREAM_MIN;     \
+    for (size_t r = 0; r < rows; r++) {                                                        \
+      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};     \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b, (char *)y + r * ys * dt_size(DT), d, eps, io); \
+    }                                                                                          \
     if (nt) nb_stream_fence();                                                                 \
   }
 
