@@ -30,4 +30,34 @@ static inline double nb_rstd_f64(double den) {
  * the format, so narrowing it to float and then to 16 bits is exact). */
 double nb_round_f64_to_fmt(double v, nb_dtype dt);
 
+/* The same rounding for a 16-bit format as constants for the vectorized
+ * versions (vd_round_fmt in the ISA headers): keep p bits by dropping
+ * drop = 53 - p bits of a double's significand (half = 2^(drop-1)) at or
+ * above the smallest normal tiny; below it the quantum is fixed at
+ * 2^(emin - p + 1) and magic = 2^52 times that quantum rounds to it;
+ * results above max become infinity. */
+typedef struct { int drop; long long half; double tiny, magic, max; } nb_fmt_round;
+static inline nb_fmt_round nb_fmt_round_consts(nb_dtype dt) {
+  nb_fmt_round f16 = {53 - 11, 1ll << (52 - 11), 0x1p-14, 0x1p28, 65504.0};
+  nb_fmt_round bf16 = {53 - 8, 1ll << (52 - 8), 0x1p-126, 0x1p-81, 0x1.fep127};
+  return dt == NB_F16 ? f16 : bf16;
+}
+
+/* Each SIMD ISA with a vd_round_fmt exports it over arrays, so that a test
+ * can hold it to nb_round_f64_to_fmt bit for bit; nb_isa_round_at lists
+ * them (isa.c). */
+typedef void nb_round_fmt_fn(nb_dtype dt, const double *in, double *out, size_t n);
+typedef struct { const char *isa; uint32_t needs; nb_round_fmt_fn *fn; } nb_isa_round;
+size_t nb_isa_round_count(void);
+const nb_isa_round *nb_isa_round_at(size_t i);
+
+/* Features and statistics lanes (NB_U * NB_W) of the x86-64 ISAs, shared by
+ * table.h and the ISA sources, which assert the lanes at compile time. */
+#define NB_NEEDS_AVX2 (NB_CPU_AVX2 | NB_CPU_FMA | NB_CPU_F16C)
+#define NB_NEEDS_AVX512                                                          \
+  (NB_CPU_AVX512F | NB_CPU_AVX512BW | NB_CPU_AVX512VL | NB_CPU_AVX512DQ | NB_CPU_FMA | \
+   NB_CPU_F16C)
+#define NB_LANES_AVX2 32
+#define NB_LANES_AVX512 64
+
 #endif

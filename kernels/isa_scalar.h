@@ -13,7 +13,11 @@
  *   vf vd_narrow(lo, hi)      double -> float, round to nearest even
  *   vd vd_ld(const double *), vd_st(double *, vd)
  * Optional, with a masked implementation (else body.h copies through a
- * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n). */
+ * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n).
+ * Optional streaming stores (else never used): NB_HAVE_STREAM with
+ * vf_st_f32/f16/bf16_nt(p, v), p aligned to NB_W elements, and
+ * nb_stream_fence(). Optional (else lane by lane via nb_round_f64_to_fmt):
+ * NB_HAVE_ROUND_FMT with vd vd_round_fmt(dt, v), bit-identical to it. */
 #ifndef NB_ISA_SCALAR_H
 #define NB_ISA_SCALAR_H
 

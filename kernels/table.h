@@ -33,4 +33,15 @@ K(rmsnorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
 K(layernorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
 #endif
 
+#if defined(__x86_64__) /* needs and lanes: internal.h, checked by avx2.c / avx512.c */
+KALL(twopass, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(welford, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(fast, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(accurate, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KALL(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KALL(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+#endif
+
 #undef KALL

@@ -1,0 +1,22 @@
+/* AVX2 + FMA + F16C instances of every SIMD algorithm (body.h): 8 floats a
+ * vector, NB_U vectors in flight, so 32 statistics lanes; bounds in
+ * registry.c. f16 through F16C (exact widening, RNE narrowing); bf16 by
+ * integer shifts and RNE adds; tails by vmaskmov, never past the row. */
+#include "isa_avx2.h"
+#include "body.h"
+
+_Static_assert(NB_U * NB_W == NB_LANES_AVX2, "table.h declares the bounds from these lanes");
+
+NB_DEFINE_ALGO(twopass, avx2)
+NB_DEFINE_ALGO(welford, avx2)
+NB_DEFINE_ALGO(fast, avx2)
+NB_DEFINE_ALGO(accurate, avx2)
+
+void nb_round_fmt_avx2(nb_dtype dt, const double *in, double *out, size_t n) {
+  for (size_t i = 0; i < n; i += NB_W / 2) {
+    double t[NB_W / 2] = {0};
+    memcpy(t, in + i, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+    vd_st(t, vd_round_fmt(dt, vd_ld(t)));
+    memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+  }
+}

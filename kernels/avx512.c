@@ -1,0 +1,22 @@
+/* AVX-512 F/BW/VL/DQ (+ FMA, F16C) instances of every SIMD algorithm
+ * (body.h): 16 floats a vector, NB_U vectors in flight, so 64 statistics
+ * lanes; bounds in registry.c. f16 through F16C (exact widening, RNE narrowing); bf16 by
+ * integer shifts and RNE adds; tails by mask registers, never past the row. */
+#include "isa_avx512.h"
+#include "body.h"
+
+_Static_assert(NB_U * NB_W == NB_LANES_AVX512, "table.h declares the bounds from these lanes");
+
+NB_DEFINE_ALGO(twopass, avx512)
+NB_DEFINE_ALGO(welford, avx512)
+NB_DEFINE_ALGO(fast, avx512)
+NB_DEFINE_ALGO(accurate, avx512)
+
+void nb_round_fmt_avx512(nb_dtype dt, const double *in, double *out, size_t n) {
+  for (size_t i = 0; i < n; i += NB_W / 2) {
+    double t[NB_W / 2] = {0};
+    memcpy(t, in + i, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+    vd_st(t, vd_round_fmt(dt, vd_ld(t)));
+    memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+  }
+}
