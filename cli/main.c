@@ -18,6 +18,8 @@ static const struct {
 } cmds[] = {
     {"list", cmd_list, "the kernel registry: name, op, dtype, algo, isa, runs here, declared bound"},
     {"cpu", cmd_cpu, "the detected CPU model and features"},
+    {"perf", cmd_perf, "throughput of the kernels next to the roofline probes (table, CSV, JSON)"},
+    {"compare", cmd_compare, "kernels A and B interleaved: median time ratio with its interval"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {
