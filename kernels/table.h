@@ -18,4 +18,9 @@ KALL(twopass, scalar, 0, 16)
 KALL(welford, scalar, 0, 16)
 KALL(accurate, scalar, 0, 16)
 
+#ifdef NB_HAVE_ONEDNN
+K(layernorm, f32, external, onednn, 0, 1)
+K(layernorm, bf16, external, onednn, NB_CPU_AVX512F | NB_CPU_AVX512BW | NB_CPU_AVX512VL | NB_CPU_AVX512DQ, 1)
+#endif
+
 #undef KALL
