@@ -12,7 +12,7 @@
 static int tsc_usable(void) {
 #if defined(__x86_64__)
   unsigned a, b, c, d;
-  if (__get_cpuid_max(0x80000000, NULL) < 0x80000007) return 0;
+  if ((unsigned)__get_cpuid_max(0x80000000, NULL) < 0x80000007u) return 0;
   if (!__get_cpuid(0x80000007, &a, &b, &c, &d) || !((d >> 8) & 1)) return 0; /* invariant TSC: constant rate, runs in C-states */
   char src[32] = "";
   FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
