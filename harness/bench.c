@@ -230,12 +230,18 @@ int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r
   r->iterations = nb_calibrate_iterations(fn, ctx, o->min_time);
   for (int attempt = 0; attempt < 2; attempt++) {
     double ns, cpu;
+    r->disturbed = 0;
     nb_sample(fn, ctx, r->iterations, &ns, &cpu); /* warm-up at full length */
     for (unsigned i = 0; i < r->repetitions; i++) {
       /* a disturbed sample is taken again, a bounded number of times: on a
        * machine that is never quiet the result is kept and flagged below */
-      unsigned tries = 0;
-      while (nb_sample(fn, ctx, r->iterations, &r->ns[i], &r->cpu_ns[i]) && tries++ < 3) r->retaken++;
+      for (unsigned tries = 0; nb_sample(fn, ctx, r->iterations, &r->ns[i], &r->cpu_ns[i]); tries++) {
+        if (tries == 3) {
+          r->disturbed++;
+          break;
+        }
+        r->retaken++;
+      }
     }
     r->st = nb_stats_of(r->ns, r->repetitions);
     r->noisy = r->st.cv > NB_NOISY_CV || r->st.mad_pct > NB_NOISY_MAD_PCT;

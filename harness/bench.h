@@ -57,6 +57,7 @@ typedef struct {
   double *cpu_ns;       /* per-call thread CPU time of each sample */
   nb_stats st;          /* of ns */
   unsigned retaken;     /* samples disturbed by the machine and taken again */
+  unsigned disturbed;   /* samples kept although disturbed (retakes ran out) */
   unsigned reruns;      /* whole measurements repeated because the spread was high */
   int noisy;            /* the spread stayed high: do not trust the median */
 } nb_result;

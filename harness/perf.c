@@ -253,7 +253,7 @@ void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, 
     if (!isnan(r->frac_nt)) snprintf(fn, sizeof fn, "%.2f", r->frac_nt);
     if (r->k) snprintf(nr, sizeof nr, "%zu", r->rows);
     char notes[48] = "";
-    if (r->r.retaken) snprintf(notes, sizeof notes, "%u retaken", r->r.retaken);
+    if (r->r.retaken) snprintf(notes, sizeof notes, "%u retaken, %u kept disturbed", r->r.retaken, r->r.disturbed);
     fprintf(f, "%-34s %6zu %8s %7s %12.1f %8.2f %7s %7s %6.2f %6.2f %s%s\n", r->name, r->d,
             nb_ws_name(r->ws), nr, r->r.st.median, r->gbps, fc, fn, 100 * r->r.st.cv, r->r.st.mad_pct,
             r->r.noisy ? "NOISY " : "", notes);
@@ -261,7 +261,7 @@ void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, 
 }
 
 const char nb_perf_csv_header[] =
-    "name,kind,op,dtype,d,working_set,ws_bytes,rows,repetitions,iterations,retaken,reruns,noisy,"
+    "name,kind,op,dtype,d,working_set,ws_bytes,rows,repetitions,iterations,retaken,disturbed,reruns,noisy,"
     "median_ns,min_ns,mean_ns,stddev_ns,cv,mad_pct,cpu_median_ns,bytes_per_call,gbytes_per_s,"
     "copy_gbytes_per_s,frac_copy,nt_gbytes_per_s,frac_nt";
 
@@ -275,10 +275,10 @@ void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, si
   fprintf(f, "%s\n", nb_perf_csv_header);
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
-    fprintf(f, "%s,%s,%s,%s,%zu,%s,%zu,%zu,%u,%zu,%u,%u,%d", r->name, row_kind(r),
+    fprintf(f, "%s,%s,%s,%s,%zu,%s,%zu,%zu,%u,%zu,%u,%u,%u,%d", r->name, row_kind(r),
             r->k ? nb_op_name(r->k->op) : "", r->k ? nb_dtype_name(r->k->dtype) : "f32", r->d,
             nb_ws_name(r->ws), r->ws_bytes, r->rows, r->r.repetitions, r->r.iterations, r->r.retaken,
-            r->r.reruns, r->r.noisy);
+            r->r.disturbed, r->r.reruns, r->r.noisy);
     csv_num(f, r->r.st.median);
     csv_num(f, r->r.st.min);
     csv_num(f, r->r.st.mean);
@@ -346,7 +346,8 @@ static void json_entry(FILE *f, const nb_perf_row *r, size_t family, size_t inst
           r->d, r->rows, nb_ws_name(r->ws), r->ws_bytes);
   json_num(f, "frac_copy", r->frac_copy, ",\n      ");
   json_num(f, "frac_nt", r->frac_nt, ",\n      ");
-  fprintf(f, "\"retaken\": %u,\n      \"noisy\": %d\n    }%s\n", r->r.retaken, r->r.noisy, last ? "" : ",");
+  fprintf(f, "\"retaken\": %u,\n      \"disturbed\": %u,\n      \"noisy\": %d\n    }%s\n", r->r.retaken,
+          r->r.disturbed, r->r.noisy, last ? "" : ",");
 }
 
 /* Google Benchmark numbers families (one per benchmark name) in order of
