@@ -60,9 +60,10 @@ static void test_clock(void) {
     prev = t;
   }
   ok(mono, "100000 reads never go backwards");
-  /* a 20 ms sleep measured by both clocks; the tolerance is loose (a
-   * descheduled thread stretches both, not one) */
-  double worst = 0;
+  /* a 20 ms sleep measured by both clocks, best of three: a preemption
+   * between the two reads at either end can stretch one clock's interval
+   * alone, and this machine may be shared */
+  double best = INFINITY;
   for (int i = 0; i < 3; i++) {
     struct timespec a, b, s = {0, 20000000};
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -72,10 +73,10 @@ static void test_clock(void) {
     clock_gettime(CLOCK_MONOTONIC, &b);
     double mono_ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
     double ours = (double)(t1 - t0) * c->ns_per_tick;
-    worst = fmax(worst, fabs(ours / mono_ns - 1));
+    best = fmin(best, fabs(ours / mono_ns - 1));
   }
-  printf("# worst relative difference over a 20 ms sleep: %.2e\n", worst);
-  ok(worst < 0.02, "calibrated clock agrees with CLOCK_MONOTONIC within 2% over 20 ms");
+  printf("# relative difference over a 20 ms sleep (best of 3): %.2e\n", best);
+  ok(best < 0.02, "calibrated clock agrees with CLOCK_MONOTONIC within 2% over 20 ms");
   ok(nb_pin_thread(-1) >= 0, "thread pinned to a CPU");
 }
 
