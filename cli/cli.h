@@ -20,5 +20,7 @@ int cmd_list(int argc, char **argv);
 int cmd_cpu(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_accuracy(int argc, char **argv);
+int cmd_perf(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

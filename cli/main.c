@@ -20,6 +20,8 @@ static const struct {
     {"cpu", cmd_cpu, "the detected CPU model and features"},
     {"run", cmd_run, "one kernel on .npy arrays: Y = norm(X; G, B)"},
     {"accuracy", cmd_accuracy, "kernels vs the MPFR reference: error table, CSV, worst-row search"},
+    {"perf", cmd_perf, "throughput of the kernels next to the roofline probes (table, CSV, JSON)"},
+    {"compare", cmd_compare, "kernels A and B interleaved: median time ratio with its interval"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {

@@ -44,4 +44,10 @@ KALL(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 #endif
 
+/* peers: Intel oneDNN's layer normalization, when the build found it */
+#ifdef NB_HAVE_ONEDNN
+K(layernorm, f32, external, onednn, 0, 1)
+K(layernorm, bf16, external, onednn, NB_CPU_AVX512F | NB_CPU_AVX512BW | NB_CPU_AVX512VL | NB_CPU_AVX512DQ, 1)
+#endif
+
 #undef KALL

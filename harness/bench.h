@@ -1,0 +1,91 @@
+/* Throughput measurement: the machine's description, working-set sizing,
+ * the roofline probes, and the sampling loop every benchmark goes through. */
+#ifndef NB_BENCH_H
+#define NB_BENCH_H
+
+#include "stats.h"
+#include "timer.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  int level;
+  char type[16]; /* "Data", "Instruction", "Unified" */
+  size_t size;   /* bytes */
+  int num_sharing;
+} nb_cache;
+
+typedef struct {
+  char cpu_model[64], features[256], host[64], date[32];
+  nb_cache caches[8];
+  int ncaches, num_cpus, pinned_cpu;
+  double mhz;
+  size_t l1d, l2, llc; /* bytes, data caches */
+  const char *compiler, *cflags, *build_type, *git;
+  const nb_clock *clock;
+} nb_machine;
+
+/* Fills m; reads /sys/devices/system/cpu/cpu0/cache/index* (sysconf when
+ * absent). Calibrates the clock: call it before anything is timed. */
+void nb_machine_get(nb_machine *m);
+
+/* Working sets: where the data (x + y) should live. */
+typedef enum { NB_WS_L1, NB_WS_L2, NB_WS_LLC, NB_WS_MEM, NB_WS_BYTES } nb_ws_kind;
+typedef struct {
+  nb_ws_kind kind;
+  size_t bytes; /* NB_WS_BYTES: as given; otherwise filled by nb_ws_bytes */
+} nb_ws;
+const char *nb_ws_name(nb_ws ws); /* "l1" ... "mem", or the byte count */
+/* Target bytes for x + y: half of L1d, L2 or LLC (room for g, b, stack and
+ * the other level's lines), or 4x LLC for memory. */
+size_t nb_ws_bytes(nb_ws ws, const nb_machine *m);
+/* Rows of length d (element size sz) so that x + y fill 'bytes'; >= 1. */
+size_t nb_ws_rows(size_t bytes, size_t d, size_t sz);
+
+/* The sampling loop. fn(ctx) is one iteration of the work. */
+typedef void nb_work_fn(void *ctx);
+typedef struct {
+  unsigned repetitions; /* samples kept (default 15) */
+  double min_time;      /* seconds per sample, at least */
+} nb_measure_opts;
+
+typedef struct {
+  size_t iterations;    /* calls per sample */
+  unsigned repetitions; /* samples */
+  double *ns;           /* per-call real time of each sample (repetitions) */
+  double *cpu_ns;       /* per-call thread CPU time of each sample */
+  nb_stats st;          /* of ns */
+  unsigned retaken;     /* samples disturbed by the machine and taken again */
+  unsigned disturbed;   /* samples kept although disturbed (retakes ran out) */
+  unsigned reruns;      /* whole measurements repeated because the spread was high */
+  int noisy;            /* the spread stayed high: do not trust the median */
+} nb_result;
+
+/* Spread above which a measurement is repeated, then flagged noisy. */
+#define NB_NOISY_CV 0.05
+#define NB_NOISY_MAD_PCT 2.0
+
+/* Iterations per sample so that one sample lasts >= min_time and >= 1000x
+ * the clock's resolution and overhead. Runs fn (also as warm-up). */
+size_t nb_calibrate_iterations(nb_work_fn *fn, void *ctx, double min_time);
+/* Times one sample of 'iterations' calls: real and thread-CPU ns per call.
+ * Returns 1 if the machine disturbed it (involuntary context switch, steal
+ * time on the pinned CPU), else 0. */
+int nb_sample(nb_work_fn *fn, void *ctx, size_t iterations, double *ns, double *cpu_ns);
+/* Warm-up, calibration, repetitions, retakes. 0, or -1 (out of memory). */
+int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r);
+void nb_result_free(nb_result *r);
+
+/* Roofline probes over n floats: read x; copy x to y; copy with
+ * non-temporal stores. Vector code (AVX2) where the CPU has it. */
+typedef enum { NB_PROBE_READ, NB_PROBE_COPY, NB_PROBE_COPY_NT, NB_NPROBES } nb_probe;
+const char *nb_probe_name(nb_probe p); /* "probe_read", ... */
+void nb_probe_run(nb_probe p, const float *x, float *y, size_t n);
+/* What the probe uses on this CPU: "avx2" or "c". */
+const char *nb_probe_isa(void);
+
+/* 64-byte aligned, every page written (so timing never pays a first touch). */
+void *nb_buffer(size_t bytes);
+
+#endif

@@ -1,0 +1,150 @@
+"""normbench perf's output files, read the way their readers read them.
+
+JSON: parsed with the json module and held to the fields Google Benchmark's
+tools/compare.py (gbench/util.py, gbench/report.py) reads: it filters on
+run_name or name with a regex, sorts on family_index,
+per_family_instance_index, run_type and repetition_index, pairs entries by
+name, and needs time_unit, real_time and cpu_time to compare; aggregates
+carry aggregate_name. CSV: the header equals harness/perf_columns.txt.
+Usage: check_perf_output.py NORMBENCH PERF_COLUMNS_TXT. TAP on stdout."""
+import csv
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+exe, columns_txt = sys.argv[1], sys.argv[2]
+count = 0
+failed = 0
+
+
+def ok(cond, what):
+    global count, failed
+    count += 1
+    failed += not cond
+    print("%sok %d - %s" % ("" if cond else "not ", count, what))
+    return cond
+
+
+def run(*args):
+    return subprocess.run([exe, *args], capture_output=True, text=True)
+
+
+def number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+tmp = tempfile.mkdtemp()
+js, cs = os.path.join(tmp, "a.json"), os.path.join(tmp, "a.csv")
+quick = ["--d", "64,100", "--working-set", "l1", "--repetitions", "3", "--min-time", "0.002", "--quiet"]
+p = run("perf", "--kernel", "layernorm_f32_*", *quick, "--json", js, "--csv", cs)
+ok(p.returncode == 0, "perf runs (%s)" % p.stderr.strip()[:200])
+
+with open(js) as f:
+    doc = json.load(f)
+ctx = doc.get("context", {})
+ok(all(k in ctx for k in ("date", "host_name", "num_cpus", "mhz_per_cpu", "caches", "library_build_type")),
+   "context has Google Benchmark's machine fields")
+ok(all(set(c) >= {"type", "level", "size", "num_sharing"} for c in ctx["caches"]) and ctx["caches"],
+   "caches: type, level, size, num_sharing")
+nb = ctx.get("normbench", {})
+ok(all(nb.get(k) for k in ("cpu_model", "features", "compiler", "git", "clock")), "normbench metadata present")
+
+bms = doc["benchmarks"]
+ok(len(bms) > 0, "benchmarks present")
+need = {"name", "run_name", "run_type", "repetitions", "iterations", "real_time", "cpu_time", "time_unit",
+        "family_index", "per_family_instance_index", "threads"}
+ok(all(need <= set(b) for b in bms), "every entry has compare.py's fields")
+ok(all(b["run_type"] in ("iteration", "aggregate") for b in bms), "run_type is iteration or aggregate")
+ok(all(b["time_unit"] in ("ns", "us", "ms", "s") for b in bms), "time_unit is one compare.py converts")
+ok(all(number(b["real_time"]) and number(b["cpu_time"]) and number(b["iterations"]) for b in bms),
+   "times and iterations are numbers")
+it = [b for b in bms if b["run_type"] == "iteration"]
+ag = [b for b in bms if b["run_type"] == "aggregate"]
+ok(all(number(b["repetition_index"]) and b["name"] == b["run_name"] for b in it),
+   "iteration entries: repetition_index, name == run_name")
+ok(all(number(b.get("bytes_per_second")) and number(b.get("items_per_second")) for b in it),
+   "iteration entries: bytes_per_second, items_per_second")
+aggs = {}
+for b in ag:
+    aggs.setdefault(b["run_name"], set()).add(b.get("aggregate_name"))
+    ok_name = b["name"] == b["run_name"] + "_" + b.get("aggregate_name", "")
+    if not ok_name:
+        break
+ok(ag and ok_name and all(v == {"mean", "median", "stddev", "cv"} for v in aggs.values()),
+   "aggregates mean, median, stddev, cv named <run_name>_<aggregate>")
+runs = {b["run_name"] for b in it}
+ok(all(sum(1 for b in it if b["run_name"] == r) == b0["repetitions"] for r in runs for b0 in it if b0["run_name"] == r),
+   "one iteration entry per repetition")
+for b in it:
+    med = [a for a in ag if a["run_name"] == b["run_name"] and a["aggregate_name"] == "median"][0]
+    reps = sorted(x["real_time"] for x in it if x["run_name"] == b["run_name"])
+    n = len(reps)
+    m = reps[n // 2] if n % 2 else (reps[n // 2 - 1] + reps[n // 2]) / 2
+    if abs(m - med["real_time"]) > 1e-9 * m:
+        break
+else:
+    m = None
+ok(m is None, "median aggregate is the median of the repetitions")
+ok(any(re.search(r"^layernorm_f32_\w+/d:64/ws:l1$", r) for r in runs) and any("/d:100/" in r for r in runs),
+   "run names <kernel>/d:<D>/ws:<ws>")
+
+# compare.py's path: sort as util.sort_benchmark_results, partition by name,
+# compute the relative change of each pair (report.get_difference_report)
+def sort_like_compare(bs):
+    bs = sorted(bs, key=lambda b: b.get("repetition_index", -1))
+    bs = sorted(bs, key=lambda b: 1 if b.get("run_type") == "aggregate" else 0)
+    bs = sorted(bs, key=lambda b: b.get("per_family_instance_index", -1))
+    return sorted(bs, key=lambda b: b.get("family_index", -1))
+
+
+# Google Benchmark's own flags, as compare.py passes them
+js2 = os.path.join(tmp, "b.json")
+p = run("perf", "--kernel", "layernorm_f32_*", *quick, "--benchmark_out=" + js2, "--benchmark_out_format=json",
+        "--benchmark_filter=twopass.*/d:64/")
+ok(p.returncode == 0, "--benchmark_out, --benchmark_out_format, --benchmark_filter accepted")
+with open(js2) as f:
+    names2 = {b["run_name"] for b in json.load(f)["benchmarks"]}
+ok(names2 and all(re.search("twopass.*/d:64/", n) for n in names2), "--benchmark_filter keeps only matches")
+with open(js2) as f:
+    other = sort_like_compare(json.load(f)["benchmarks"])
+mine = sort_like_compare(bms)
+common = [n for n in dict.fromkeys(b["name"] for b in mine) if n in {b["name"] for b in other}]
+pairs = [([b for b in mine if b["name"] == n], [b for b in other if b["name"] == n]) for n in common]
+ok(common and {b["name"] for b in other} == set(common) and all(len(l) == len(r) and len(l) in (1, 3) for l, r in pairs),
+   "the two runs diffed as compare.py pairs them: same entries a side (3 repetitions or 1 aggregate)")
+changes = [(r[0]["real_time"] - l[0]["real_time"]) / l[0]["real_time"] for l, r in pairs]
+ok(changes and all(math.isfinite(c) for c in changes), "each relative change is a finite number")
+
+# CSV: header stability against the documented list
+with open(columns_txt) as f:
+    documented = [l.split(":")[0].strip() for l in f if l.strip() and not l.startswith("#")]
+with open(cs) as f:
+    lines = [l for l in f if not l.startswith("#")]
+header = lines[0].rstrip("\n")
+ok(header == ",".join(documented), "CSV header equals harness/perf_columns.txt")
+rows = list(csv.DictReader(lines))
+ok(rows and all(len(r) == len(documented) and None not in r for r in rows), "every CSV row has every column")
+k = [r for r in rows if r["kind"] == "kernel"]
+ok(k and all(float(r["median_ns"]) > 0 and float(r["frac_copy"]) > 0 for r in k),
+   "kernel rows carry a median and a fraction of the copy probe")
+ok({r["name"] for r in rows} >= {"probe_read", "probe_copy", "probe_copy_nt"}, "probes in the same run")
+
+# bad input: one line on stderr, exit 2, no file left behind
+p = run("perf", "--d", "0")
+ok(p.returncode == 2 and p.stderr.count("\n") == 1 and p.stderr.startswith("normbench perf: error:"),
+   "--d 0: one-line error, exit 2")
+bad = os.path.join(tmp, "nodir", "x.json")
+p = run("perf", "--kernel", "layernorm_f32_naive_*", *quick, "--json", bad)
+ok(p.returncode != 0 and not os.path.exists(bad), "unwritable --json: error, no file")
+p = run("perf", "--kernel", "no_such_kernel")
+ok(p.returncode == 2 and "no kernel" in p.stderr, "unknown kernel glob: error")
+p = run("compare", "layernorm_f32_naive_scalar", "rmsnorm_bf16_naive_scalar")
+ok(p.returncode == 2 and p.stderr.count("\n") == 1, "compare with different dtypes: one-line error")
+ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json"], "no temporary files left")
+
+print("1..%d" % count)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,115 @@
+/* The harness's own parts: statistics on inputs whose answers are worked
+ * out by hand, the clock against CLOCK_MONOTONIC (calibration sanity, not
+ * speed), the probes' copies, working-set sizing. TAP. */
+#include "bench.h"
+#include "perf.h"
+#include "stats.h"
+#include "timer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int n_test, n_fail;
+
+static void ok(int cond, const char *what) {
+  n_test++;
+  if (!cond) n_fail++;
+  printf("%sok %d - %s\n", cond ? "" : "not ", n_test, what);
+}
+
+static int near(double a, double b) { return fabs(a - b) <= 1e-12 * fmax(1, fabs(b)); }
+
+static void test_stats(void) {
+  /* 1 2 3 4 100: median 3, mean 22, deviations -21 -20 -19 -18 78 whose
+   * squares sum to 7610; |x - 3| = 2 1 0 1 97, median 1 */
+  double v[] = {4, 100, 1, 3, 2};
+  nb_stats s = nb_stats_of(v, 5);
+  ok(s.n == 5 && near(s.median, 3) && near(s.min, 1) && near(s.mean, 22), "median, min, mean of 5 samples");
+  ok(near(s.stddev, sqrt(7610 / 4.0)) && near(s.cv, sqrt(7610 / 4.0) / 22), "stddev (n - 1) and cv");
+  ok(near(s.mad_pct, 100.0 / 3), "MAD as a percentage of the median");
+  ok(v[0] == 4 && v[1] == 100, "the samples are not reordered");
+  /* even count: median 2.5; |x - 2.5| = 1.5 .5 .5 1.5, median 1 */
+  double e[] = {4, 1, 3, 2};
+  s = nb_stats_of(e, 4);
+  ok(near(s.median, 2.5) && near(s.mad_pct, 40), "even count: mean of the middle two");
+  double one = 7;
+  s = nb_stats_of(&one, 1);
+  ok(near(s.median, 7) && s.stddev == 0 && s.cv == 0 && s.mad_pct == 0, "one sample: no spread");
+  double c[9] = {5, 5, 5, 5, 5, 5, 5, 5, 5}, lo, hi;
+  nb_bootstrap_median(c, 9, 1000, 0.95, &lo, &hi);
+  ok(lo == 5 && hi == 5, "bootstrap of constant samples is a point");
+  double r[101];
+  for (int i = 0; i < 101; i++) r[i] = i;
+  nb_bootstrap_median(r, 101, 2000, 0.95, &lo, &hi);
+  /* the median's standard error here is about 1.25 sqrt(n) / 2 ~ 6 */
+  ok(lo < 50 && hi > 50 && lo > 35 && hi < 65, "bootstrap interval of 0..100 holds 50, width plausible");
+}
+
+static void test_clock(void) {
+  const nb_clock *c = nb_clock_init();
+  ok(c->ns_per_tick > 0 && c->resolution_ns > 0 && c->overhead_ns >= 0, "clock characterised");
+  printf("# clock %s: %.4f ns/tick, resolution %.2f ns, overhead %.2f ns\n", c->name, c->ns_per_tick,
+         c->resolution_ns, c->overhead_ns);
+  int mono = 1;
+  uint64_t prev = nb_tick_start(c->kind);
+  for (int i = 0; i < 100000; i++) {
+    uint64_t t = i % 2 ? nb_tick_start(c->kind) : nb_tick_stop(c->kind);
+    mono &= t >= prev;
+    prev = t;
+  }
+  ok(mono, "100000 reads never go backwards");
+  /* a 20 ms sleep measured by both clocks, best of three: a preemption
+   * between the two reads at either end can stretch one clock's interval
+   * alone, and this machine may be shared */
+  double best = INFINITY;
+  for (int i = 0; i < 3; i++) {
+    struct timespec a, b, s = {0, 20000000};
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t t0 = nb_tick_start(c->kind);
+    nanosleep(&s, NULL);
+    uint64_t t1 = nb_tick_stop(c->kind);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double mono_ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
+    double ours = (double)(t1 - t0) * c->ns_per_tick;
+    best = fmin(best, fabs(ours / mono_ns - 1));
+  }
+  printf("# relative difference over a 20 ms sleep (best of 3): %.2e\n", best);
+  ok(best < 0.02, "calibrated clock agrees with CLOCK_MONOTONIC within 2% over 20 ms");
+  ok(nb_pin_thread(-1) >= 0, "thread pinned to a CPU");
+}
+
+static void test_probes(void) {
+  size_t n = 4096 + 7; /* a tail after the vector loop */
+  float *x = nb_buffer(n * 4), *y = nb_buffer(n * 4);
+  for (nb_probe p = NB_PROBE_COPY; p <= NB_PROBE_COPY_NT; p++) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)i * 0.5f - 3, y[i] = 0;
+    nb_probe_run(p, x, y, n);
+    char what[64];
+    snprintf(what, sizeof what, "%s (%s) copies every element", nb_probe_name(p), nb_probe_isa());
+    ok(memcmp(x, y, n * 4) == 0, what);
+  }
+  free(x);
+  free(y);
+}
+
+static void test_ws(void) {
+  nb_machine m;
+  nb_machine_get(&m);
+  ok(m.l1d > 0 && m.l2 >= m.l1d && m.llc >= m.l2, "cache sizes read and ordered");
+  nb_ws mem = {NB_WS_MEM, 0}, l1 = {NB_WS_L1, 0};
+  ok(nb_ws_bytes(mem, &m) >= 4 * m.llc, "memory working set is at least 4x the LLC");
+  size_t rows = nb_ws_rows(nb_ws_bytes(l1, &m), 64, 4);
+  ok(2 * rows * 64 * 4 <= m.l1d && rows >= 1, "L1 working set: x + y fit L1d");
+  ok(nb_ws_rows(100, 4096, 4) == 1, "at least one row");
+}
+
+int main(void) {
+  test_stats();
+  test_clock();
+  test_probes();
+  test_ws();
+  printf("1..%d\n", n_test);
+  return n_fail != 0;
+}
