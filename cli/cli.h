@@ -18,5 +18,6 @@ int cli_parse_size_list(const char *s, size_t *out, size_t max, size_t *n);
 
 int cmd_list(int argc, char **argv);
 int cmd_cpu(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
 } cmds[] = {
     {"list", cmd_list, "the kernel registry: name, op, dtype, algo, isa, runs here, declared bound"},
     {"cpu", cmd_cpu, "the detected CPU model and features"},
+    {"recommend", cmd_recommend, "the kernel to use per op, dtype and D: accuracy gate, then timing; wisdom"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {
