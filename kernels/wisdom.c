@@ -63,7 +63,7 @@ static void vendor(char *out, size_t n) {
     out[12 < n ? 12 : n - 1] = 0;
   }
 #else
-  char midr[64];
+  char midr[32];
   if (!read_line("/sys/devices/system/cpu/cpu0/regs/identification/midr_el1", midr, sizeof midr))
     snprintf(out, n, "midr=%s", midr);
 #endif

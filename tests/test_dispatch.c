@@ -69,11 +69,12 @@ static int eligible(const nb_kernel *k, nb_op op, nb_dtype dt) {
 /* Features named in NORMBENCH_CPU_DISABLE. */
 static uint32_t hidden(void) {
   const char *env = getenv("NORMBENCH_CPU_DISABLE");
+  char buf[256];
   uint32_t h = 0;
-  for (uint32_t bit = 1; env && bit; bit <<= 1) {
-    const char *name = nb_cpu_feature_name(bit);
-    if (name && strstr(env, name)) h |= bit;
-  }
+  snprintf(buf, sizeof buf, "%s", env ? env : "");
+  for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+    for (uint32_t bit = 1; bit; bit <<= 1)
+      if (nb_cpu_feature_name(bit) && !strcmp(tok, nb_cpu_feature_name(bit))) h |= bit;
   return h;
 }
 
@@ -418,7 +419,10 @@ static void check_wisdom(choices ref) {
   remove(bad);
 }
 
-int main(void) {
+/* argv[1] == "--no-threads": cross runs, where qemu-user 7.2 never returns
+ * from pthread_join (seen with a bare create/join program). */
+int main(int argc, char **argv) {
+  int threads = !(argc > 1 && !strcmp(argv[1], "--no-threads"));
   unsetenv("NORMBENCH_KERNEL");
   unsetenv("NORMBENCH_WISDOM");
   unsetenv("NORMBENCH_DEBUG");
@@ -433,7 +437,10 @@ int main(void) {
   snapshot(ref, NB_WHY_DEFAULT, &all);
   snapshot(again, NB_WHY_DEFAULT, &all);
   tap_ok(same(ref, again), "choices are the same across calls");
-  check_threads(ref);
+  if (threads)
+    check_threads(ref);
+  else
+    printf("ok %d - choices across threads # SKIP --no-threads (emulated run)\n", ++tap_count);
   check_bits("default");
   check_accurate();
   check_forced(ref);
