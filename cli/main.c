@@ -22,6 +22,7 @@ static const struct {
     {"accuracy", cmd_accuracy, "kernels vs the MPFR reference: error table, CSV, worst-row search"},
     {"perf", cmd_perf, "throughput of the kernels next to the roofline probes (table, CSV, JSON)"},
     {"compare", cmd_compare, "kernels A and B interleaved: median time ratio with its interval"},
+    {"recommend", cmd_recommend, "the kernel to use per op, dtype and D: accuracy gate, then timing; wisdom"},
 };
 
 int cli_error(const char *cmd, const char *fmt, ...) {

@@ -135,6 +135,93 @@ float nb_bf16_to_f32(uint16_t h);
 uint16_t nb_f64_to_f16(double v);
 uint16_t nb_f64_to_bf16(double v);
 
+/* ---- Dispatch: let the library choose the kernel --------------------------
+ * nb_<op>_<dtype>() run the kernel chosen for (op, dtype, D bucket), with
+ * nb_run's arguments and return codes (x_stride, y_stride in elements).
+ * A D bucket is (2^(k-1), 2^k]: 1, 2, 3-4, 5-8, ... The choice is made once
+ * per bucket and cached; after that a call costs two atomic loads.
+ *
+ * How a kernel is chosen, first rule that applies:
+ *   1. forced: NORMBENCH_KERNEL=name[,name...] (each name forces its own op
+ *      and dtype; an unknown name, or a kernel this CPU cannot run, is
+ *      refused with a message on stderr);
+ *   2. wisdom: a line of a loaded wisdom file (nb_wisdom_load, or
+ *      NORMBENCH_WISDOM=path at the first call), under NB_POLICY_FASTEST,
+ *      if its kernel's declared bound at the bucket's largest D is within
+ *      the budget;
+ *   3. default: among the kernels this CPU runs, neither naive nor external,
+ *      whose declared bound (nb_kernel_bound_d) at the bucket's largest D is
+ *      within the budget: NB_POLICY_FASTEST takes the widest ISA (the
+ *      highest NB_CPU_* bit it needs: the bits are in ISA order), then
+ *      fast > twopass > welford > accurate; NB_POLICY_ACCURATE takes the
+ *      smallest bound. With no kernel within the budget, the smallest bound.
+ * NORMBENCH_DEBUG=1 logs each choice once to stderr, with its reason.
+ * Everything here is thread-safe. */
+typedef enum { NB_POLICY_FASTEST, NB_POLICY_ACCURATE } nb_policy;
+typedef enum { NB_WHY_NONE, NB_WHY_DEFAULT, NB_WHY_WISDOM, NB_WHY_FORCED } nb_why;
+
+int nb_rmsnorm_f32(const float *x, const float *g, float *y, size_t rows, size_t d,
+                   size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_f16(const uint16_t *x, const uint16_t *g, uint16_t *y, size_t rows, size_t d,
+                   size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_bf16(const uint16_t *x, const uint16_t *g, uint16_t *y, size_t rows, size_t d,
+                    size_t x_stride, size_t y_stride, float eps);
+int nb_layernorm_f32(const float *x, const float *g, const float *b, float *y, size_t rows,
+                     size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_layernorm_f16(const uint16_t *x, const uint16_t *g, const uint16_t *b, uint16_t *y,
+                     size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_layernorm_bf16(const uint16_t *x, const uint16_t *g, const uint16_t *b, uint16_t *y,
+                      size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
+
+/* budget_ulp: the largest declared error accepted, in the units of
+ * nb_kernel_bound; 0 means the default budget of each op and dtype
+ * (nb_default_budget: 1 ulp, floored for LayerNorm, faithful for 16-bit).
+ * Drops the cached choices. Returns NB_OK or NB_EINVAL. */
+int nb_set_policy(nb_policy p, double budget_ulp);
+double nb_default_budget(nb_op op, nb_dtype dt);
+/* The budget in force for op and dtype. */
+double nb_budget(nb_op op, nb_dtype dt);
+
+/* The kernel the nb_<op>_<dtype> calls use for rows of length d (NULL if
+ * no registered kernel of that op and dtype runs here); *why (if non-NULL)
+ * says which rule chose it. */
+const nb_kernel *nb_choose(nb_op op, nb_dtype dt, size_t d, nb_why *why);
+const char *nb_why_name(nb_why w);
+/* Back to the state of a fresh process: default policy, no wisdom, the
+ * environment read again, every cached choice dropped. */
+void nb_dispatch_reset(void);
+
+/* D buckets: nb_bucket(d) = ceil(log2(d)); bucket k holds [min, max]. */
+#define NB_BUCKETS 65
+unsigned nb_bucket(size_t d);
+size_t nb_bucket_min(unsigned k);
+size_t nb_bucket_max(unsigned k);
+
+/* ---- Wisdom: measured choices, saved and loaded ---------------------------
+ * A plain-text file: a header (format version, build id, registry hash, CPU
+ * signature) and one line per op, dtype and D bucket:
+ *   op dtype dmin dmax kernel budget measured_speedup
+ * A file whose header differs from this build, registry or CPU is rejected
+ * whole: the message names the field. nb_wisdom_load returns NB_OK or -1
+ * with the reason in why[n]; nb_wisdom_save writes the choice of every
+ * bucket up to 2^NB_WISDOM_MAXB (through a temporary file and a rename) and
+ * returns NB_OK or -1 with errno set. */
+#define NB_WISDOM_VERSION 1
+#define NB_WISDOM_MAXB 24
+int nb_wisdom_load(const char *path, char *why, size_t n);
+int nb_wisdom_save(const char *path);
+void nb_wisdom_forget(void);
+/* Records k as the choice for the bucket of d (as loaded wisdom would),
+ * with the budget it was chosen under and its measured speed-up over the
+ * default choice. Returns NB_OK, or NB_EINVAL if k is not a registered
+ * kernel this CPU runs or d is 0. */
+int nb_wisdom_add(const nb_kernel *k, size_t d, double budget, double speedup);
+
+/* What a wisdom file is tied to. */
+const char *nb_build_id(void);   /* NB_VERSION, git describe, compiler, build type */
+uint64_t nb_registry_hash(void); /* FNV-1a over every registry row */
+const char *nb_cpu_signature(void); /* model, features, caches */
+
 #ifdef __cplusplus
 }
 #endif
