@@ -7,6 +7,9 @@
  * and the choice is the default's static priority. */
 #include "cli.h"
 
+#include "stats.h"
+#include "timer.h"
+
 #include "accuracy.h"
 #include "normbench.h"
 
@@ -46,21 +49,16 @@ typedef struct {
  * clock_gettime(CLOCK_MONOTONIC); the integrator switches this body, and
  * nothing else, to that timer. */
 static double time_call(const tbuf *t, const nb_kernel *k) {
+  const nb_clock *clk = nb_clock_init(); /* cached: no CPUID in the timed loop */
   double s[BATCHES];
   for (int i = 0; i < BATCHES; i++) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    uint64_t a = nb_tick_start(clk->kind);
     for (size_t r = 0; r < t->reps; r++) k->fn(t->x, t->g, t->b, t->y, t->rows, t->d, t->d, t->d, 1e-5f);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    __asm__ volatile("" : : "r"(t->y) : "memory"); /* the outputs are used */
-    s[i] = ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9) / (double)t->reps;
+    uint64_t b = nb_tick_stop(clk->kind);
+    nb_clobber(t->y);
+    s[i] = (double)(b - a) * clk->ns_per_tick * 1e-9 / (double)t->reps;
   }
-  for (int i = 1; i < BATCHES; i++) /* insertion sort: BATCHES is tiny */
-    for (int j = i; j > 0 && s[j] < s[j - 1]; j--) {
-      double v = s[j];
-      s[j] = s[j - 1], s[j - 1] = v;
-    }
-  return s[BATCHES / 2];
+  return nb_median(s, BATCHES);
 }
 
 /* ---- emulation ------------------------------------------------------------
