@@ -46,6 +46,9 @@ suite native build-test --buildtype=release -Dwerror=true
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang suite sanitize build-asan --buildtype=debugoptimized -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false
+# timings under emulation mean nothing; correctness does
+QEMU_CPU=max suite aarch64-max build-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dwerror=true
+QEMU_CPU=cortex-a57 suite aarch64-a57 build-aarch64 --cross-file cross/aarch64-linux-gnu.ini
 
 for b in "${broken[@]}"; do echo "BROKEN: $b"; failed=$((failed + 1)); done
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -14,6 +14,7 @@
  * The long double reference is far more accurate than any bound checked
  * here (relative error about D 2^-64). */
 #include "normbench.h"
+#include "tap.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -184,6 +185,7 @@ static void check_agree(const nb_kernel *k) {
   double worst = 0, worst_tw = 0;
   for (size_t t = 0; t < 300 + sizeof big / sizeof big[0] && !why[0]; t++) {
     size_t d = t < 300 ? t + 1 : big[t - 300], rows = 2;
+    if (tap_emulated() && (t < 300 ? t % 7 != 0 && d > 33 : d > 4097)) continue; /* sparser */
     input in;
     make(&in, k->dtype, rows, d, d);
     void *y = xalloc(rows * d * dsz(k->dtype)), *ys = xalloc(rows * d * dsz(k->dtype));
