@@ -28,10 +28,18 @@
  *   33-44  three injections: target (x row, g or b), kind, position (2 bytes)
  *   45-    raw bits of the raw-mode values, in order (then the seed's stream)
  *
- * Runs (clang, -Dfuzz=enabled -Db_sanitize=address,undefined; the test
- * suite's smoke run replays the seed corpus, tests/fuzz/corpus_kernels):
- *   build/tests/fuzz/fuzz_kernels -max_total_time=600 -jobs=2 -workers=2 \
- *     -max_len=8192 WORK_CORPUS tests/fuzz/corpus_kernels
+ * Runs: the test suite's smoke run replays the seed corpus (corpus_kernels,
+ * written by make_corpus_kernels.py) plus 700 mutations. Longer runs, with
+ * clang, -Dfuzz=enabled -Db_sanitize=address,undefined:
+ *   mkdir -p WORK && build/tests/fuzz/fuzz_kernels -max_total_time=600 -max_len=8192 \
+ *     -print_final_stats=1 WORK tests/fuzz/corpus_kernels
+ * 10 minutes, one process, AMD EPYC Zen4 (all 72 kernels of ours run here),
+ * commit b5441c7: 38312 inputs (63/s), coverage 2840 -> 3002 edges (8677
+ * features), corpus 102 -> 576 inputs; no breach. On that corpus's rows
+ * inside the promises, the largest error / bound was 0.19 (f32 RMSNorm,
+ * non-accurate kernels) and 0.017 (f32 LayerNorm); 16-bit and accurate
+ * kernels reach 0.99-1.0 by construction (an output at a rounding midpoint
+ * has error 0.5, their bounds are 0.5 plus a small term).
  */
 #include "accuracy.h"
 #include "special.h"
