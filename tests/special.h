@@ -55,6 +55,42 @@ static inline const char *cls_name(unsigned c) {
   }
 }
 
+/* The convention of normbench.h: a NaN in x, or (LayerNorm) an infinity,
+ * makes the row NaN; RMSNorm with an infinity has mean square +inf, so
+ * 1/sqrt = 0: +-0 at finite x_j (sign of x_j * g_j), NaN at the infinities
+ * (and where g_j is not finite: 0 * inf). Otherwise IEEE evaluation of the
+ * formula, with r = 0 when the denominator is exactly zero, in long double:
+ * an output within a few subnormals of zero (RMSNorm) or far below |g_j|
+ * (LayerNorm, where x_j - mu cancels) may round either way. */
+static inline void expect_classes(nb_op op, nb_dtype dt, const double *x, const double *g, const double *b,
+                                  size_t d, float eps, unsigned *m) {
+  int nan = 0, inf = 0, ln = op == NB_LAYERNORM;
+  for (size_t i = 0; i < d; i++) nan |= isnan(x[i]), inf |= isinf(x[i]);
+  if (nan || (inf && ln)) {
+    for (size_t j = 0; j < d; j++) m[j] = M_NAN;
+    return;
+  }
+  if (inf) {
+    for (size_t j = 0; j < d; j++)
+      m[j] = isinf(x[j]) || !isfinite(g[j]) ? M_NAN : signbit(x[j]) != signbit(g[j]) ? M_NZ : M_PZ;
+    return;
+  }
+  long double s1 = 0, s2 = 0, mu = 0;
+  for (size_t i = 0; i < d; i++) s1 += x[i];
+  if (ln) mu = s1 / d;
+  for (size_t i = 0; i < d; i++) s2 += (x[i] - mu) * (x[i] - mu);
+  long double den = s2 / d + eps, r = den == 0 ? 0 : 1 / sqrtl(den);
+  for (size_t j = 0; j < d; j++) {
+    long double v = (x[j] - mu) * r * g[j];
+    if (ln && b) v += b[j];
+    double tiny = ln ? fmax(4 * min_sub(dt), fabs(g[j]) * 0x1p-8) : 4 * min_sub(dt);
+    if (isnan(v) || isinf(v) || (!ln && v == 0))
+      m[j] = cls((double)v);
+    else
+      m[j] = fabsl(v) < tiny ? M_PZ | M_NZ | M_FIN : M_FIN;
+  }
+}
+
 static inline int bits_equal(nb_dtype dt, const void *a, const void *b, size_t n) {
   return memcmp(a, b, n * nb_dtype_size(dt)) == 0;
 }
