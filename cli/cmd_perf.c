@@ -67,6 +67,39 @@ static int write_file(const char *cmd, const char *path, const nb_machine *m, co
   return 0;
 }
 
+/* Options of both commands share their codes, so one function parses the
+ * options they have in common. */
+enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
+       O_BFILT };
+
+/* --d, --working-set, --repetitions, --min-time: returns -1 when ch is not
+ * one of them, else 0 or the exit status of the error. */
+static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_t min_reps) {
+  size_t reps;
+  switch (ch) {
+  case O_D:
+    if (cli_parse_size_list(arg, c->d, MAX_D, &c->nd))
+      return cli_error(cmd, "--d wants a list of row lengths >= 1, got '%s'", arg);
+    for (size_t i = 0; i < c->nd; i++)
+      if (c->d[i] == 0 || c->d[i] > (1u << 24)) return cli_error(cmd, "--d: %zu is out of [1, 2^24]", c->d[i]);
+    return 0;
+  case O_WS:
+    if (parse_ws_list(arg, c->ws, &c->nws))
+      return cli_error(cmd, "--working-set wants l1, l2, llc, mem or a byte count >= 256, got '%s'", arg);
+    return 0;
+  case O_REP:
+    if (cli_parse_size(arg, &reps) || reps < min_reps || reps > 10000)
+      return cli_error(cmd, "--repetitions wants %zu..10000, got '%s'", min_reps, arg);
+    c->po.m.repetitions = (unsigned)reps;
+    return 0;
+  case O_MIN:
+    if (cli_parse_double(arg, &c->po.m.min_time) || c->po.m.min_time <= 0 || c->po.m.min_time > 60)
+      return cli_error(cmd, "--min-time wants seconds in (0, 60], got '%s'", arg);
+    return 0;
+  default: return -1;
+  }
+}
+
 static const char perf_usage[] =
     "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set l1|l2|llc|mem|BYTES[,...]] [--repetitions N]\n"
@@ -84,7 +117,6 @@ static const char perf_usage[] =
     "'<kernel>/d:<D>/ws:<ws>' (POSIX extended regex).\n";
 
 int cmd_perf(int argc, char **argv) {
-  enum { O_KERNEL = 1, O_OP, O_DTYPE, O_D, O_WS, O_REP, O_MIN, O_CSV, O_JSON, O_QUIET, O_HELP, O_BOUT, O_BFMT, O_BFILT };
   static const struct option opts[] = {
       {"kernel", required_argument, 0, O_KERNEL},  {"op", required_argument, 0, O_OP},
       {"dtype", required_argument, 0, O_DTYPE},    {"d", required_argument, 0, O_D},
@@ -98,11 +130,14 @@ int cmd_perf(int argc, char **argv) {
   const char *glob = "*", *op = NULL, *dtype = NULL, *csv = NULL, *json = NULL, *filter = NULL;
   common c = {.d = {4096}, .nd = 1, .nws = 4, .po = {{15, 0.01}, 1e-5f}};
   for (int i = 0; i < 4; i++) c.ws[i] = (nb_ws){(nb_ws_kind)i, 0};
-  size_t reps;
-  int ch;
+  int ch, rc;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if ((rc = common_opt("perf", ch, optarg, &c, 1)) >= 0) {
+      if (rc) return rc;
+      continue;
+    }
     switch (ch) {
     case O_KERNEL: glob = optarg; break;
     case O_OP:
@@ -114,25 +149,6 @@ int cmd_perf(int argc, char **argv) {
       if (strcmp(optarg, "f32") && strcmp(optarg, "f16") && strcmp(optarg, "bf16"))
         return cli_error("perf", "--dtype wants f32, f16 or bf16, got '%s'", optarg);
       dtype = optarg;
-      break;
-    case O_D:
-      if (cli_parse_size_list(optarg, c.d, MAX_D, &c.nd))
-        return cli_error("perf", "--d wants a list of row lengths >= 1, got '%s'", optarg);
-      for (size_t i = 0; i < c.nd; i++)
-        if (c.d[i] == 0 || c.d[i] > (1u << 24)) return cli_error("perf", "--d: %zu is out of [1, 2^24]", c.d[i]);
-      break;
-    case O_WS:
-      if (parse_ws_list(optarg, c.ws, &c.nws))
-        return cli_error("perf", "--working-set wants l1, l2, llc, mem or a byte count >= 256, got '%s'", optarg);
-      break;
-    case O_REP:
-      if (cli_parse_size(optarg, &reps) || reps < 1 || reps > 10000)
-        return cli_error("perf", "--repetitions wants 1..10000, got '%s'", optarg);
-      c.po.m.repetitions = (unsigned)reps;
-      break;
-    case O_MIN:
-      if (cli_parse_double(optarg, &c.po.m.min_time) || c.po.m.min_time <= 0 || c.po.m.min_time > 60)
-        return cli_error("perf", "--min-time wants seconds in (0, 60], got '%s'", optarg);
       break;
     case O_CSV: csv = optarg; break;
     case O_JSON: case O_BOUT: json = optarg; break;
@@ -170,7 +186,7 @@ int cmd_perf(int argc, char **argv) {
   m.pinned_cpu = nb_pin_thread(-1);
   size_t total = c.nd * c.nws * (nk + NB_NPROBES), n = 0;
   nb_perf_row *rows = calloc(total, sizeof *rows);
-  int rc = rows ? 0 : cli_error("perf", "out of memory");
+  rc = rows ? 0 : cli_error("perf", "out of memory");
   double t0 = now_s();
   char err[256], what[160];
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
@@ -222,38 +238,21 @@ static const char compare_usage[] =
     "Defaults: --d 4096 --working-set l2. A and B must have the same dtype.\n";
 
 int cmd_compare(int argc, char **argv) {
-  enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP };
   static const struct option opts[] = {
       {"d", required_argument, 0, O_D},          {"working-set", required_argument, 0, O_WS},
       {"repetitions", required_argument, 0, O_REP}, {"min-time", required_argument, 0, O_MIN},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0}}, .nws = 1, .po = {{31, 0.01}, 1e-5f}};
-  size_t reps;
-  int ch;
+  int ch, rc;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if ((rc = common_opt("compare", ch, optarg, &c, 5)) >= 0) {
+      if (rc) return rc;
+      continue;
+    }
     switch (ch) {
-    case O_D:
-      if (cli_parse_size_list(optarg, c.d, MAX_D, &c.nd))
-        return cli_error("compare", "--d wants a list of row lengths >= 1, got '%s'", optarg);
-      for (size_t i = 0; i < c.nd; i++)
-        if (c.d[i] == 0 || c.d[i] > (1u << 24)) return cli_error("compare", "--d: %zu is out of [1, 2^24]", c.d[i]);
-      break;
-    case O_WS:
-      if (parse_ws_list(optarg, c.ws, &c.nws))
-        return cli_error("compare", "--working-set wants l1, l2, llc, mem or a byte count >= 256, got '%s'", optarg);
-      break;
-    case O_REP:
-      if (cli_parse_size(optarg, &reps) || reps < 5 || reps > 10000)
-        return cli_error("compare", "--repetitions wants 5..10000 pairs, got '%s'", optarg);
-      c.po.m.repetitions = (unsigned)reps;
-      break;
-    case O_MIN:
-      if (cli_parse_double(optarg, &c.po.m.min_time) || c.po.m.min_time <= 0 || c.po.m.min_time > 60)
-        return cli_error("compare", "--min-time wants seconds in (0, 60], got '%s'", optarg);
-      break;
     case O_QUIET: c.quiet = 1; break;
     case O_HELP: fputs(compare_usage, stdout); return 0;
     default: return cli_error("compare", "unknown or incomplete option '%s' (normbench compare --help)", argv[optind - 1]);
