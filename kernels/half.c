@@ -3,7 +3,6 @@
  * and subnormals are exact where representable. */
 #include "internal.h"
 
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -40,50 +39,62 @@ float nb_f16_to_f32(uint16_t h) {
   return bits_f32(sign | ((exp + 112) << 23) | (man << 13));
 }
 
-/* f32 -> f16 in one rounding: the value is exact in double, and
- * nb_f64_to_f16 rounds a double once. */
-uint16_t nb_f32_to_f16(float f) { return nb_f64_to_f16((double)f); }
-
-/* Round |v| (finite, non-negative) to p significant bits with the format's
- * smallest normal exponent emin; RNE. */
-static double round_to_precision(double a, int p, int emin) {
-  int e;
-  frexp(a, &e); /* a = m 2^e, m in [0.5, 1): a in [2^(e-1), 2^e) */
-  int exp = e - 1 < emin ? emin : e - 1;
-  double q = ldexp(1.0, exp - p + 1); /* the format's quantum at a */
-  return nearbyint(a / q) * q;        /* a / q is exact: power-of-two scale */
+/* f32 -> f16 with integer and float operations only (the scalar kernels
+ * store through it): values below f16's smallest normal are rounded by
+ * adding 0.5f, which puts them on f16's subnormal grid (2^-24) in the low
+ * mantissa bits; the others by rebiasing the exponent and rounding the 13
+ * dropped bits to nearest even, a carry giving the next binade or inf. */
+uint16_t nb_f32_to_f16(float f) {
+  uint32_t u = f32_bits(f), sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | ((a >> 13) & 0x3ffu)); /* quiet NaN */
+  if (a >= 0x47800000u) return (uint16_t)(sign | 0x7c00u);                     /* >= 2^16: inf */
+  if (a < 0x38800000u) /* below 2^-14 */
+    return (uint16_t)(sign | (f32_bits(bits_f32(a) + 0.5f) - 0x3f000000u));
+  a += 0xc8000fffu + ((a >> 13) & 1u); /* exponent - 112, + half an f16 ulp - 1, + odd */
+  return (uint16_t)(sign | (a >> 13));
 }
 
+static uint64_t f64_bits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+static double bits_f64(uint64_t u) {
+  double d;
+  memcpy(&d, &u, 8);
+  return d;
+}
+
+/* Below the format's smallest normal the grid is fixed (the subnormal
+ * quantum q): adding 2^52 q rounds to it. Above, the 53 - p low bits of the
+ * double are rounded to nearest even on its integer representation, where a
+ * carry moves to the next binade. */
 double nb_round_f64_to_fmt(double v, nb_dtype dt) {
+  if (dt == NB_F32) return (double)(float)v;
   if (isnan(v) || isinf(v) || v == 0) return v;
-  int p = dt == NB_F16 ? 11 : dt == NB_BF16 ? 8 : 24;
-  int emin = dt == NB_F16 ? -14 : -126;
-  double max = dt == NB_F16 ? 65504.0 : (double)FLT_MAX;
-  if (dt == NB_BF16) max = ldexp(255.0 / 128.0, 127);
-  double r = round_to_precision(fabs(v), p, emin);
+  const int p = dt == NB_F16 ? 11 : 8;
+  const double min_normal = dt == NB_F16 ? 0x1p-14 : 0x1p-126;
+  const double max = dt == NB_F16 ? 65504.0 : 0x1.fep127;
+  double a = fabs(v), r;
+  if (a < min_normal) {
+    const double big = ldexp(min_normal, 52 - p + 1);
+    r = (a + big) - big;
+  } else {
+    const int drop = 53 - p;
+    uint64_t b = f64_bits(a);
+    b += (1ull << (drop - 1)) - 1 + ((b >> drop) & 1);
+    r = bits_f64(b & ~((1ull << drop) - 1));
+  }
   if (r > max) r = INFINITY;
   return v < 0 ? -r : r;
 }
 
+/* The rounded value is representable in the format, hence in float: the
+ * conversions after the rounding are exact. */
 uint16_t nb_f64_to_f16(double v) {
-  if (isnan(v)) {
-    float f = (float)v;
-    uint32_t u = f32_bits(f);
-    return (uint16_t)(((u >> 16) & 0x8000u) | 0x7e00u | ((u >> 13) & 0x3ffu));
-  }
-  double r = nb_round_f64_to_fmt(v, NB_F16);
-  uint16_t sign = signbit(v) ? 0x8000u : 0;
-  double a = fabs(r);
-  if (isinf(a)) return sign | 0x7c00u;
-  if (a < 0x1p-14) return sign | (uint16_t)(a * 0x1p24); /* subnormal or zero */
-  int e;
-  double m = frexp(a, &e); /* a = m 2^e, m in [0.5,1) */
-  uint16_t man = (uint16_t)((m * 2.0 - 1.0) * 1024.0);
-  return sign | (uint16_t)((e - 1 + 15) << 10) | man;
+  return nb_f32_to_f16(isnan(v) ? (float)v : (float)nb_round_f64_to_fmt(v, NB_F16));
 }
 
 uint16_t nb_f64_to_bf16(double v) {
-  if (isnan(v)) return nb_f32_to_bf16((float)v);
-  /* exact: the rounded value is representable in bf16, hence in float */
-  return nb_f32_to_bf16((float)nb_round_f64_to_fmt(v, NB_BF16));
+  return nb_f32_to_bf16(isnan(v) ? (float)v : (float)nb_round_f64_to_fmt(v, NB_BF16));
 }
