@@ -311,6 +311,8 @@ static const nb_dist dists[] = {
     DIST("ms1e-2", "mean square 1e-2", scaled, 0.1),
     DIST("hugetiny", "each element N(0,1) x (format max / 8) or x tiny, at random", hugetiny, 0),
     DIST("logwide", "+-(1+u) 2^e, e uniform over the format's normal exponents", logwide, 0),
+    {"oddgain", "N(0,1) rows; gains 0, negative, subnormal, +-2^(-20..20) or ~1; b ~ N(0,1)", normal, 0,
+     NB_DIST_ODD_GAIN},
 };
 
 size_t nb_dist_count(void) { return sizeof dists / sizeof dists[0]; }
@@ -336,13 +338,31 @@ void nb_gen_row(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t row, siz
   free(t);
 }
 
+/* ACCURACY.md item 9: g = 0, negative, subnormal, and far from 1 */
+static double odd_gain(nb_rng *r, nb_dtype dt) {
+  switch (nb_rng_next(r) % 5) {
+  case 0: return 0;
+  case 1: return -(0.5 + nb_rng_uniform(r));
+  case 2: return (dt == NB_F16 ? 0x1p-24 : dt == NB_BF16 ? 0x1p-133 : 0x1p-149) * (1 + nb_rng_next(r) % 100);
+  case 3: return ldexp(nb_rng_uniform(r) < 0.5 ? -1 : 1, (int)(nb_rng_next(r) % 41) - 20);
+  default: return 1 + 0.25 * nb_rng_normal(r);
+  }
+}
+
 void nb_gen_params_for(const nb_dist *dist, nb_dtype dt, uint64_t seed, size_t d, float *g, float *b) {
+  nb_rng r;
+  nb_rng_seed(&r, mix(seed, 0));
+  if (dist->flags & NB_DIST_ODD_GAIN) {
+    for (size_t i = 0; i < d; i++) {
+      g[i] = nb_to_dtype(odd_gain(&r, dt), dt);
+      if (b) b[i] = nb_to_dtype(nb_rng_normal(&r), dt);
+    }
+    return;
+  }
   if (!(dist->flags & NB_DIST_POW2_GAIN)) {
     nb_gen_params(dt, seed, d, g, b);
     return;
   }
-  nb_rng r;
-  nb_rng_seed(&r, mix(seed, 0));
   for (size_t i = 0; i < d; i++) {
     uint64_t u = nb_rng_next(&r);
     g[i] = ldexp(u & 1 ? -1 : 1, (int)(u >> 1 & 3) % 3 - 1);

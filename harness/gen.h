@@ -26,7 +26,7 @@ typedef struct nb_dist {
 
 /* The row's structure survives only gains of +-2^k and a zero bias
  * (midpoint rows): nb_gen_params_for gives those. */
-enum { NB_DIST_POW2_GAIN = 1u << 0 };
+enum { NB_DIST_POW2_GAIN = 1u << 0, NB_DIST_ODD_GAIN = 1u << 1 };
 
 size_t nb_dist_count(void);
 const nb_dist *nb_dist_at(size_t i);

@@ -16,7 +16,7 @@
 static const char *always[] = {"normal", "constmag", "massive4"};
 static const char *rotating[] = {"shift10", "student3", "exactstat", "sorted", "onehot", "constant",
                                  "shift1",  "tiny",     "huge",      "subnormal", "scale2p60",
-                                 "scale2m60", "massive1", "shift1e4", "ramp40000"};
+                                 "scale2m60", "massive1", "shift1e4", "ramp40000", "oddgain"};
 static const float epss[] = {1e-5f, 0.0f, 1e-2f, 1e-6f, 1e-12f};
 #define N(a) (sizeof a / sizeof a[0])
 
