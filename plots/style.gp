@@ -43,3 +43,5 @@ nth(list, i) = word(list, i + 0)
 # once, with s = '', on an empty list; and it evaluates a plot element's
 # options even for an empty range, so pos() gives 1 past the end.
 pos(list, k) = k <= words(list) ? word(list, k) + 0 : 1
+# a little room at both ends, so the first and last D keep their tic labels
+set offsets graph 0.03, graph 0.03, 0, 0
