@@ -17,14 +17,14 @@ do for [i = 1:words(names)] {
   if (strstrt(' '.isas.' ', ' '.s.' ') == 0) { isas = isas.' '.s }
 }
 
-set multiplot layout 2, 3 margins 0.08, 0.80, 0.1, 0.88 spacing 0.06, 0.12 title sprintf("%s %s: max error against D on promised rows (solid), declared bound (dashed)", op, dt)
+set multiplot layout 2, 3 margins 0.095, 0.80, 0.1, 0.85 spacing 0.06, 0.12 title sprintf("%s %s: max error against D on promised rows (solid), declared bound (dashed)", op, dt)
 set logscale y 10
 set format y "10^{%L}"
 @tics_d16
 # axis titles once for the grid, shown with the first panel
 set label 1 "row length D (elements; 1k = 1024)" at screen 0.44, 0.025 center
-set label 2 "max error (ulps of the output format)" at screen 0.015, 0.5 center rotate by 90
-set label 3 note at screen 0.5, 0.96 center font ',10' noenhanced
+set label 2 "max error (ulps of the output format)" at screen 0.012, 0.5 center rotate by 90
+set label 3 note at screen 0.5, 0.925 center font ',10' noenhanced
 # the legend (ISA colours, solid measured, dashed bound) beside the last panel
 set key at screen 0.995, 0.9 right top vertical
 do for [j = 1:words(algos)] {

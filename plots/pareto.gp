@@ -8,11 +8,10 @@ set logscale x 10
 set logscale y 10
 set format x "%g"
 set format y "%g"
-set autoscale yfix
-set multiplot layout 2, 3 margins 0.08, 0.84, 0.1, 0.9 spacing 0.06, 0.12 \
+set multiplot layout 2, 3 margins 0.095, 0.84, 0.1, 0.9 spacing 0.06, 0.12 \
   title "Accuracy against speed at D = 4096: max error on promised rows against cache-resident throughput"
 set label 1 "GB/s at D = 4096, x + y = half of L2 (further right is faster)" at screen 0.46, 0.025 center
-set label 2 "max error (ulps of the output format; lower is better)" at screen 0.015, 0.5 center rotate by 90
+set label 2 "max error (ulps of the output format; lower is better)" at screen 0.012, 0.5 center rotate by 90
 set key at screen 0.995, 0.9 right top
 set offsets graph 0.08, graph 0.08, graph 0.1, graph 0.1
 p = 0

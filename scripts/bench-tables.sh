@@ -37,6 +37,15 @@ function nsort(s,   a, n, i, j, x, out) {
 function add(list, x) { return index(" " list " ", " " x " ") ? list : list (list == "" ? "" : " ") x }
 function names(file, list) { printf "names = \"%s\"\n", list > file; close(file) }
 function nan(x) { return x == "" ? "NaN" : x }
+# A point of the line a block draws; gap() marks a point not drawn: a blank line
+# goes before the next point, so the line breaks there (never two blank
+# lines in a row, which would start a new block)
+function point(out, line) {
+  if (GAP && NPT) print "" > out
+  print line > out; GAP = 0; NPT++
+}
+function gap() { GAP = 1 }
+function block(out, label, first) { printf "%s# %s\n", (first ? "" : "\n\n"), label > out; GAP = NPT = 0 }
 function max(a, b) {
   if (a == "inf" || a == "nan") return a
   return a == "" || b == "inf" || b == "nan" || b + 0 > a + 0 ? b : a
@@ -112,7 +121,7 @@ END {
 EOF2
 
 # RMSNorm vs LayerNorm: t(LayerNorm) / t(RMSNorm) for the same dtype,
-# algorithm, ISA, D and working set; ratio.dat has the median over
+# algorithm, ISA, D and working set; ratio.dat (and ymax in ratio.gp) has the median over
 # algorithms and D per ISA: "isa f32_l2 f16_l2 bf16_l2 f32_mem f16_mem bf16_mem"
 # (NaN where an ISA has no pair), ratio_all.csv every pair.
 table "$dir/perf.csv" <<EOF2
@@ -146,6 +155,10 @@ END {
     print line > out
   }
   close(out)
+  # the tallest bar, so both panels of the figure share a scale
+  ymax = 1
+  for (k in R) { m = median(R[k]); if (m > ymax) ymax = m }
+  printf "ymax = %.4f\n", ymax > (t "/ratio.gp"); close(t "/ratio.gp")
 }
 EOF2
 
@@ -169,7 +182,7 @@ END {
     out = t "/" F[f] ".dat"; nk = split(L[F[f]], K, " ")
     split(F[f], od, "_"); bounded = zero = inf = ""
     for (k = 1; k <= nk; k++) {
-      printf "%s# %s\n", (k > 1 ? "\n\n" : ""), K[k] > out
+      block(out, K[k], k == 1)
       for (i = 1; i <= nd; i++)
         if ((F[f], K[k], D[i]) in E) {
           b = B[KN[F[f], K[k]], D[i]]
@@ -178,8 +191,8 @@ END {
           e = E[F[f], K[k], D[i]]
           if (e == 0) zero = add(zero, K[k] "@" D[i])
           # no point, and a blank line so the line breaks there
-          if (e == "inf" || e == "nan") { inf = add(inf, K[k] "@" D[i]); print "" > out; continue }
-          printf "%s %s %s\n", D[i], e, b > out
+          if (e == "inf" || e == "nan") { inf = add(inf, K[k] "@" D[i]); gap(); continue }
+          point(out, D[i] " " e " " b)
         }
       if ((F[f], K[k], dref) in E) printf "%s,%s,%s,%s\n", od[2], od[3], KN[F[f], K[k]], E[F[f], K[k], dref] > ref
     }
@@ -248,13 +261,13 @@ END {
   for (f = 1; f <= nf; f++) {
     out = t "/" F[f] ".dat"; na = split(L[F[f]], A, " "); zero = inf = ""
     for (a = 1; a <= na; a++) {
-      printf "%s# %s\n", (a > 1 ? "\n\n" : ""), A[a] > out
+      block(out, A[a], a == 1)
       for (i = 1; i <= ns; i++) {
         if (!((F[f], A[a], S[i]) in E)) continue
         e = E[F[f], A[a], S[i]]
         if (e == 0) zero = add(zero, A[a] "@" S[i])
-        if (e == "inf" || e == "nan") { inf = add(inf, A[a] "@" S[i]); print "" > out; continue }
-        printf "%s %s\n", S[i], e > out
+        if (e == "inf" || e == "nan") { inf = add(inf, A[a] "@" S[i]); gap(); continue }
+        point(out, S[i] " " e)
       }
     }
     close(out); names(t "/" F[f] ".gp", L[F[f]])
@@ -265,8 +278,8 @@ EOF2
 
 # Error histograms, f32 and bf16: hist_<op>_<dtype>, a block per algorithm,
 # "bin share" (outputs in the bin / all outputs, over the whole sweep and
-# every ISA; an empty bin is a blank line: no point on the logarithmic
-# axis, and the line breaks there).
+# every ISA; an empty bin has no point on the logarithmic axis, and the
+# line breaks there).
 table "$dir/accuracy.csv" <<EOF2
 $common
 v("dtype") != "f16" {
@@ -280,10 +293,10 @@ END {
   for (f = 1; f <= nf; f++) {
     out = t "/" F[f] ".dat"; na = split(L[F[f]], A, " ")
     for (a = 1; a <= na; a++) {
-      printf "%s# %s\n", (a > 1 ? "\n\n" : ""), A[a] > out
+      block(out, A[a], a == 1)
       for (j = 0; j <= 13; j++)
-        if (H[F[f], A[a], j] > 0) printf "%d %.6g\n", j, H[F[f], A[a], j] / N[F[f], A[a]] > out
-        else print "" > out
+        if (H[F[f], A[a], j] > 0) point(out, sprintf("%d %.6g", j, H[F[f], A[a], j] / N[F[f], A[a]]))
+        else gap()
     }
     close(out); names(t "/" F[f] ".gp", L[F[f]])
   }
