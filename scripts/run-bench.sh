@@ -25,7 +25,9 @@ nb=$1 meanshift=$2 src=$3 root=$4
 id=$("$src/scripts/machine-id.sh" "$nb")
 mkdir -p "$root"
 tmp=$(mktemp -d "$root/.tmp-$id-XXXX")
+# an interrupted run (Ctrl-C, kill) removes its temporary folder too
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 start=$(date +%s)
 step() { printf '\n== bench [%s/6] %s (%ds)\n' "$1" "$2" $(($(date +%s) - start)) >&2; }
 
