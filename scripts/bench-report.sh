@@ -171,7 +171,11 @@ END {
     split(order[i], p, SUBSEP); r = "rmsnorm" SUBSEP order[i]; l = "layernorm" SUBSEP order[i]
     printf "| %s | %s | %s | %s | %.4f | %.4f |\n", p[1], p[2], g(M[r]), g(M[l]),
            N[r] ? CR[r] / N[r] : 0, N[l] ? CR[l] / N[l] : 0
+    if (M[r] + 0 <= M[l] + 0) le++
+    if (N[r] && N[l] && CR[r] / N[r] >= CR[l] / N[l]) ge++
   }
+  printf "\nRMSNorm max error <= LayerNorm max error in %d of %d (dtype, algorithm) pairs; " \
+         "RMSNorm correctly rounded as often or more in %d of %d.\n", le, n, ge, n
 }
 EOF2
 
@@ -204,6 +208,14 @@ END {
     printf "| %s | %s | %s | %s | %s | %s |\n", p[1], p[2], g(S["rmsnorm", order[i]]), g(S["layernorm", order[i]]),
            g(E["rmsnorm", order[i]]), g(E["layernorm", order[i]])
   }
-  printf "\nD = %s, %s rows per line.\n", D, R
+  printf "\nD = %s, %s rows per line.", D, R
+  for (i = 1; i <= n; i++) {
+    split(order[i], p, SUBSEP)
+    if (p[2] == 10 && E["layernorm", order[i]] > 0)
+      printf " %s, mu/sigma = 10: RMSNorm outputs spread %s of their rms (LayerNorm %s), and carry the row's" \
+             " variation %.3gx less precisely.", p[1], g(S["rmsnorm", order[i]]), g(S["layernorm", order[i]]),
+             E["rmsnorm", order[i]] / E["layernorm", order[i]]
+  }
+  print ""
 }
 EOF2
