@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Tables and figures of a results folder: scripts/bench-tables.sh, then each
+# plots/<figure>.gp rendered to RESULTS_DIR/plots/<name>.svg and .png.
+# Usage: scripts/bench-render.sh RESULTS_DIR SRCDIR
+# gnuplot's stderr is kept; any message on it (a warning included) fails the
+# render, since a warning there means a figure that does not show what it says.
+set -euo pipefail
+dir=$(cd "$1" && pwd) src=$2
+"$src/scripts/bench-tables.sh" "$dir"
+mkdir -p "$dir/plots"
+cd "$src"
+
+# render NAME SIZE SCRIPT [VAR=VALUE ...]: both formats of one figure
+render() {
+  local name=$1 size=$2 script=$3 vars="" fmt; shift 3
+  for a in "$@"; do vars+="; ${a%%=*}='${a#*=}'"; done
+  for fmt in svg png; do
+    local rc=0
+    gnuplot -e "fmt='$fmt'; size='$size'; tables='$dir/tables'; out='$dir/plots/$name.$fmt'$vars" \
+      "plots/$script.gp" 2>"$dir/plots/$name.$fmt.log" || rc=$?
+    if [ $rc != 0 ] || [ -s "$dir/plots/$name.$fmt.log" ]; then
+      echo "bench: error: gnuplot plots/$script.gp ($name.$fmt):" >&2
+      cat "$dir/plots/$name.$fmt.log" >&2
+      exit 1
+    fi
+    rm "$dir/plots/$name.$fmt.log"
+  done
+  echo "  plots/$name.{svg,png}" >&2
+}
+
+label() { case $1 in rmsnorm) echo RMSNorm ;; layernorm) echo LayerNorm ;; esac; }
+for op in rmsnorm layernorm; do
+  for dt in f32 f16 bf16; do
+    render "throughput_${op}_$dt" 1200,560 throughput op="$(label $op)" dt=$dt tag=${op}_$dt
+    render "error_${op}_$dt" 1200,700 error_d op="$(label $op)" dt=$dt tag=${op}_$dt
+  done
+done
+render pareto 1200,760 pareto
+render shift 1200,520 shift
+render hist 1200,760 hist
+render ratio 1100,480 ratio
