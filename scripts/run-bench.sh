@@ -101,7 +101,9 @@ step 5 "tables and plots"
 
 step 6 "REPORT.md"
 echo "$(($(date +%s) - start))" >"$tmp/duration_s"
-"$src/scripts/bench-report.sh" "$tmp" >"$tmp/REPORT.md"
+NB_MACHINE_ID=$id "$src/scripts/bench-report.sh" "$tmp" >"$tmp/REPORT.md"
+# the two large files (tens of MB) compress about tenfold; zcat reads them
+gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json"
 
 chmod 755 "$tmp"
 dest=$root/$id

@@ -1,0 +1,2 @@
+algos = "naive twopass welford accurate fast external"
+isas = "scalar avx2 avx512 onednn"
