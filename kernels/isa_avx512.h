@@ -40,6 +40,13 @@ static inline vf bf16_widen(__m256i h) {
  * add, quiet NaN kept. Not vcvtneps2bf16 (AVX512-BF16), which flushes
  * subnormal results to zero. vpmovdw truncates each lane to its low half. */
 static inline __m256i bf16_narrow(vf a) {
+#ifdef NB_AVX512BF16
+  /* With AVX512-BF16 (avx512bf16.c): vcvtneps2bf16 rounds to nearest even
+   * and quiets NaNs as nb_f32_to_bf16 does, but reads subnormal inputs as
+   * zero; a vector with a subnormal lane (fpclass 0x20) takes the integer
+   * path below. */
+  if (!_mm512_fpclass_ps_mask(a, 0x20)) return (__m256i)_mm512_cvtneps_pbh(a);
+#endif
   __m512i u = _mm512_castps_si512(a);
   __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), lsb));

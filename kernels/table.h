@@ -42,6 +42,14 @@ KALL(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+#define KBF16(algo)                                                                        \
+  K(rmsnorm, bf16, algo, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512) \
+  K(layernorm, bf16, algo, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KBF16(twopass)
+KBF16(welford)
+KBF16(fast)
+KBF16(accurate)
+#undef KBF16
 #endif
 
 /* peers: Intel oneDNN's layer normalization, when the build found it */
