@@ -5,7 +5,7 @@
 set -euo pipefail
 
 native=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev libmpfr-dev
-        gnuplot-nox libdnnl-dev libbenchmark-dev g++ python3-numpy)
+        gnuplot-nox libdnnl-dev libbenchmark-dev g++ python3-numpy valgrind)
 cross=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmpfr-dev:arm64 libgmp-dev:arm64 qemu-user)
 
 want=()

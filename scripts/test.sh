@@ -3,6 +3,8 @@
 #   build-test     gcc, release, warnings as errors
 #   build-asan     clang, AddressSanitizer + UndefinedBehaviorSanitizer,
 #                  warnings as errors (also builds the libFuzzer smoke runs)
+#   valgrind       memcheck over a subset of build-test (API misuse, 16-bit
+#                  conversions, the saved worst rows, SIMD rounding)
 #   build-aarch64  the cross build, run under qemu-aarch64 twice: a CPU with
 #                  every extension (max) and one with none (cortex-a57)
 # and ends with one line "tests: N passed, N failed, N skipped".
@@ -42,6 +44,7 @@ suite() {
 }
 
 suite native build-test --buildtype=release -Dwerror=true
+suite valgrind build-test -- --wrapper 'valgrind --error-exitcode=1 -q' api half worst-rows isa_round
 # UBSan reports must fail the test, not scroll by
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang suite sanitize build-asan --buildtype=debugoptimized -Dwerror=true \

@@ -1,2 +1,2 @@
 algos = "naive twopass welford accurate fast external"
-isas = "scalar avx2 avx512 onednn"
+isas = "scalar avx2 avx512 avx512bf16 onednn"
