@@ -8,11 +8,7 @@
 
 _Static_assert(NB_U * NB_W == NB_LANES_AVX512, "table.h declares the bounds from these lanes");
 
-#define NB_DEFINE_BF16(algo)                                           \
-  NB_DEFINE(rmsnorm, NB_RMSNORM, bf16, NB_BF16, algo, avx512bf16)     \
-  NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, avx512bf16)
-
-NB_DEFINE_BF16(twopass)
-NB_DEFINE_BF16(welford)
-NB_DEFINE_BF16(fast)
-NB_DEFINE_BF16(accurate)
+NB_DEFINE_BF16(twopass, avx512bf16)
+NB_DEFINE_BF16(welford, avx512bf16)
+NB_DEFINE_BF16(fast, avx512bf16)
+NB_DEFINE_BF16(accurate, avx512bf16)

@@ -469,6 +469,12 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
     if (nt) nb_stream_fence();                                                                 \
   }
 
+/* The bf16 kernels of one algorithm, both ops: ISAs that differ from
+ * another only in how they store bf16 (avx512bf16, neonbf16). */
+#define NB_DEFINE_BF16(algo, isa)                               \
+  NB_DEFINE(rmsnorm, NB_RMSNORM, bf16, NB_BF16, algo, isa)     \
+  NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, isa)
+
 /* All three dtypes of one algorithm for both ops. */
 #define NB_DEFINE_ALGO(algo, isa)                            \
   NB_DEFINE(rmsnorm, NB_RMSNORM, f32, NB_F32, algo, isa)     \

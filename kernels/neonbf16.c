@@ -7,11 +7,7 @@
 #include "isa_neon.h"
 #include "body.h"
 
-#define NB_DEFINE_BF16(algo)                                      \
-  NB_DEFINE(rmsnorm, NB_RMSNORM, bf16, NB_BF16, algo, neonbf16)   \
-  NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, neonbf16)
-
-NB_DEFINE_BF16(twopass)
-NB_DEFINE_BF16(welford)
-NB_DEFINE_BF16(fast)
-NB_DEFINE_BF16(accurate)
+NB_DEFINE_BF16(twopass, neonbf16)
+NB_DEFINE_BF16(welford, neonbf16)
+NB_DEFINE_BF16(fast, neonbf16)
+NB_DEFINE_BF16(accurate, neonbf16)

@@ -4,13 +4,17 @@
  * enumerates nb_kernel_at().
  *
  * K(op, dtype, algo, isa, features needed, lanes in the statistics pass)
- * KALL(algo, isa, needs, lanes) expands to both ops x three dtypes. */
+ * KALL(algo, isa, needs, lanes) expands to both ops x three dtypes, KBF16 to
+ * both ops in bf16 (ISAs that differ only in their bf16 stores). */
 #define KALL(algo, isa, needs, lanes)             \
   K(rmsnorm, f32, algo, isa, needs, lanes)        \
   K(rmsnorm, f16, algo, isa, needs, lanes)        \
   K(rmsnorm, bf16, algo, isa, needs, lanes)       \
   K(layernorm, f32, algo, isa, needs, lanes)      \
   K(layernorm, f16, algo, isa, needs, lanes)      \
+  K(layernorm, bf16, algo, isa, needs, lanes)
+#define KBF16(algo, isa, needs, lanes)            \
+  K(rmsnorm, bf16, algo, isa, needs, lanes)       \
   K(layernorm, bf16, algo, isa, needs, lanes)
 
 KALL(naive, scalar, 0, 1)
@@ -23,14 +27,10 @@ KALL(twopass, neon, NB_CPU_NEON, 16)
 KALL(welford, neon, NB_CPU_NEON, 16)
 KALL(fast, neon, NB_CPU_NEON, 16)
 KALL(accurate, neon, NB_CPU_NEON, 16)
-K(rmsnorm, bf16, twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(layernorm, bf16, twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(rmsnorm, bf16, welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(layernorm, bf16, welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(rmsnorm, bf16, fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(layernorm, bf16, fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(rmsnorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
-K(layernorm, bf16, accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KBF16(twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KBF16(welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KBF16(fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KBF16(accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
 #endif
 
 #if defined(__x86_64__) /* needs and lanes: internal.h, checked by avx2.c / avx512.c */
@@ -42,14 +42,10 @@ KALL(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
 KALL(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
-#define KBF16(algo)                                                                        \
-  K(rmsnorm, bf16, algo, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512) \
-  K(layernorm, bf16, algo, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
-KBF16(twopass)
-KBF16(welford)
-KBF16(fast)
-KBF16(accurate)
-#undef KBF16
+KBF16(twopass, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KBF16(welford, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KBF16(fast, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KBF16(accurate, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
 #endif
 
 /* peers: Intel oneDNN's layer normalization, when the build found it */
@@ -59,3 +55,4 @@ K(layernorm, bf16, external, onednn, NB_CPU_AVX512F | NB_CPU_AVX512BW | NB_CPU_A
 #endif
 
 #undef KALL
+#undef KBF16
