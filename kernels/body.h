@@ -175,7 +175,7 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
 /* What the normalize pass applies. f32 algorithms: y = ((x - mu) * r) * g + b
  * in float. accurate (dbl): in double, t = (x - mu1) - c (LayerNorm) or x,
  * y = (t * g) * r64 + b, rounded once into the output format. */
-typedef struct { int center, dbl; float mu, r; double mu1, c, r64; } npar;
+typedef struct { int center, dbl; float mu, r; double mu1, c, r64; int eft; float rh, rl; } npar;
 
 NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
   if (center) v = vf_sub(v, vmu);
@@ -213,8 +213,33 @@ NB_INLINE vf accurate_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, vd mu1, vd c,
   return round_out(dt, out[0], out[1]);
 }
 
+#ifdef NB_HAVE_FMA
+/* accurate RMSNorm into f32 without leaving float (eft): x g = p + e
+ * exactly (fused multiply-add), r64 = rh + rl to 2^-48; then
+ * y = t + (p rl + (e rh + (p rh - t))), t = p rh, every term but the last
+ * sum exact or below 2^-46 |y|: y is within 0.5 + 2^-21 ulp, with no
+ * widening to double. Exact only while no product underflows or
+ * overflows: |p| in [2^-40, 2^40] here (and r64 in [2^-40, 2^40], checked
+ * per row); a vector with any other lane (0, huge, tiny, inf, NaN) returns
+ * 0 and takes the double path. */
+NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
+  vf p = vf_mul(xv, gv);
+  if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
+  const vf rh = vf_set1(np->rh), rl = vf_set1(np->rl), zero = vf_zero();
+  vf e = vf_fma(xv, gv, vf_sub(zero, p));
+  vf t = vf_mul(p, rh);
+  vf te = vf_fma(p, rh, vf_sub(zero, t));
+  *out = vf_add(t, vf_fma(p, rl, vf_fma(e, rh, te)));
+  return 1;
+}
+#endif
+
 /* One vector of outputs; bv NULL: no bias. */
 NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv) {
+#ifdef NB_HAVE_FMA
+  vf o;
+  if (p->eft && eft_vec(xv, gv, p, &o)) return o;
+#endif
   if (p->dbl)
     return accurate_vec(dt, xv, gv, bv, vd_set1(p->mu1), vd_set1(p->c), vd_set1(p->r64),
                         p->center);
@@ -311,7 +336,7 @@ NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
-  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0};
+  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0, 0, 0, 0};
   normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -424,7 +449,11 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   } else {
     m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
   }
-  npar p = {ln, 1, 0, 0, mu1, c, nb_rstd_f64(m2 + (double)eps)};
+  double r = nb_rstd_f64(m2 + (double)eps);
+  npar p = {ln, 1, 0, 0, mu1, c, r, 0, (float)r, (float)(r - (float)r)};
+#ifdef NB_HAVE_FMA
+  p.eft = !ln && dt == NB_F32 && r >= 0x1p-40 && r <= 0x1p40;
+#endif
   normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 

@@ -21,6 +21,15 @@ static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+/* vf_fma is fused: the accurate RMSNorm may use exact products (body.h). */
+#define NB_HAVE_FMA 1
+/* every lane has lo <= |a| <= hi (NaN fails) */
+static inline int vf_all_abs_in(vf a, float lo, float hi) {
+  __m256 m = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
+  __m256 in = _mm256_and_ps(_mm256_cmp_ps(m, _mm256_set1_ps(lo), _CMP_GE_OQ),
+                            _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
+  return _mm256_movemask_ps(in) == 0xff;
+}
 
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
 static inline float vf_hsum(vf a) {

@@ -21,6 +21,14 @@ static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+/* vf_fma is fused: the accurate RMSNorm may use exact products (body.h). */
+#define NB_HAVE_FMA 1
+/* every lane has lo <= |a| <= hi (NaN fails) */
+static inline int vf_all_abs_in(vf a, float lo, float hi) {
+  __m512 m = _mm512_abs_ps(a);
+  return (_mm512_cmp_ps_mask(m, _mm512_set1_ps(lo), _CMP_GE_OQ) &
+          _mm512_cmp_ps_mask(m, _mm512_set1_ps(hi), _CMP_LE_OQ)) == 0xffff;
+}
 
 /* Halves added down to one lane: a tree of depth 4. */
 static inline float vf_hsum(vf a) {
