@@ -1,7 +1,7 @@
 probes = "read copy copy_nt"
-l2_read = 242.794
-mem_read = 35.8806
-l2_copy = 252.061
-mem_copy = 36.0797
-l2_copy_nt = 74.7924
-mem_copy_nt = 53.0284
+l2_read = 240.549
+mem_read = 34.9011
+l2_copy = 251.171
+mem_copy = 34.6294
+l2_copy_nt = 68.8729
+mem_copy_nt = 50.3473
