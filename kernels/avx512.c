@@ -13,10 +13,5 @@ NB_DEFINE_ALGO(fast, avx512)
 NB_DEFINE_ALGO(accurate, avx512)
 
 void nb_round_fmt_avx512(nb_dtype dt, const double *in, double *out, size_t n) {
-  for (size_t i = 0; i < n; i += NB_W / 2) {
-    double t[NB_W / 2] = {0};
-    memcpy(t, in + i, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
-    vd_st(t, vd_round_fmt(dt, vd_ld(t)));
-    memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
-  }
+  round_fmt_array(dt, in, out, n);
 }

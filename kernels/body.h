@@ -481,6 +481,19 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   }
 }
 
+#ifdef NB_HAVE_ROUND_FMT
+/* The ISA's vectorized rounding into a 16-bit format over an array, for
+ * the test that holds it to nb_round_f64_to_fmt (nb_isa_round). */
+NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_t n) {
+  for (size_t i = 0; i < n; i += NB_W / 2) {
+    double t[NB_W / 2] = {0};
+    memcpy(t, in + i, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+    vd_st(t, vd_round_fmt(dt, vd_ld(t)));
+    memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
+  }
+}
+#endif
+
 /* ---- instances ---------------------------------------------------------- */
 
 /* NB_DEFINE(rmsnorm, NB_RMSNORM, f32, NB_F32, twopass, ISA) defines
