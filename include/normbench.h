@@ -89,6 +89,9 @@ const char *nb_op_name(nb_op op);
 const char *nb_dtype_name(nb_dtype dt);
 const char *nb_algo_name(nb_algo a);
 size_t nb_dtype_size(nb_dtype dt);
+/* Names back to values: NB_OK, or NB_EINVAL for a name that is none. */
+int nb_op_parse(const char *s, nb_op *op);
+int nb_dtype_parse(const char *s, nb_dtype *dt);
 
 /* Declared accuracy: the largest error the kernel promises, in ulps of the
  * output format (componentwise for RMSNorm, floored for LayerNorm), for a row
@@ -115,6 +118,11 @@ enum {
   NB_EINVAL = -1,     /* NULL x/g/y, stride < d, eps < 0 or NaN, size overflows size_t */
   NB_EOVERLAP = -2,   /* x and y overlap without being identical */
   NB_ENOTHERE = -3,   /* this CPU cannot run the kernel */
+  /* nb_wisdom_load, nb_wisdom_save */
+  NB_EWISDOM_IO = -4,      /* the file cannot be opened, read or written */
+  NB_EWISDOM_SYNTAX = -5,  /* not a wisdom file, or a malformed line */
+  NB_EWISDOM_FOREIGN = -6, /* another format version, build, registry or CPU */
+  NB_EWISDOM_KERNEL = -7,  /* a line names a kernel unknown, of another op/dtype, or not runnable here */
 };
 int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b,
            void *y, size_t rows, size_t d, size_t x_stride, size_t y_stride,
@@ -146,16 +154,19 @@ uint16_t nb_f64_to_bf16(double v);
  *      and dtype; an unknown name, or a kernel this CPU cannot run, is
  *      refused with a message on stderr);
  *   2. wisdom: a line of a loaded wisdom file (nb_wisdom_load, or
- *      NORMBENCH_WISDOM=path at the first call), under NB_POLICY_FASTEST,
- *      if its kernel's declared bound at the bucket's largest D is within
- *      the budget;
+ *      NORMBENCH_WISDOM=path at the first call), as written, under the
+ *      budget written on the line: taken when its kernel's declared bound
+ *      at the bucket's largest D is within that budget, unless
+ *      nb_set_policy asked for the most accurate kernel or for a tighter
+ *      budget than the line's (no policy call is needed to use wisdom);
  *   3. default: among the kernels this CPU runs, neither naive nor external,
  *      whose declared bound (nb_kernel_bound_d) at the bucket's largest D is
  *      within the budget: NB_POLICY_FASTEST takes the widest ISA (the
  *      highest NB_CPU_* bit it needs: the bits are in ISA order), then
  *      fast > twopass > welford > accurate; NB_POLICY_ACCURATE takes the
  *      smallest bound. With no kernel within the budget, the smallest bound.
- * NORMBENCH_DEBUG=1 logs each choice once to stderr, with its reason.
+ * NORMBENCH_DEBUG=1 logs each choice once to stderr, with its reason, and
+ * for a bucket with a wisdom line not taken, which line and why.
  * Everything here is thread-safe. */
 typedef enum { NB_POLICY_FASTEST, NB_POLICY_ACCURATE } nb_policy;
 typedef enum { NB_WHY_NONE, NB_WHY_DEFAULT, NB_WHY_WISDOM, NB_WHY_FORCED } nb_why;
@@ -179,6 +190,11 @@ int nb_layernorm_bf16(const uint16_t *x, const uint16_t *g, const uint16_t *b, u
  * Drops the cached choices. Returns NB_OK or NB_EINVAL. */
 int nb_set_policy(nb_policy p, double budget_ulp);
 double nb_default_budget(nb_op op, nb_dtype dt);
+/* Whether a declared bound is within a budget: budgets are read to about
+ * 1% (bound <= budget (1 + 2^-7)), so the accurate kernels' 0.5 + 2^-20 +
+ * (D + 64) 2^-29 counts as 0.5 ulp up to D = 2^20. Wisdom lines and
+ * `normbench recommend` use it; the default rule compares exactly. */
+int nb_within_budget(double bound, double budget);
 /* The budget in force for op and dtype. */
 double nb_budget(nb_op op, nb_dtype dt);
 
@@ -202,10 +218,11 @@ size_t nb_bucket_max(unsigned k);
  * signature) and one line per op, dtype and D bucket:
  *   op dtype dmin dmax kernel budget measured_speedup
  * A file whose header differs from this build, registry or CPU is rejected
- * whole: the message names the field. nb_wisdom_load returns NB_OK or -1
- * with the reason in why[n]; nb_wisdom_save writes the choice of every
- * bucket up to 2^NB_WISDOM_MAXB (through a temporary file and a rename) and
- * returns NB_OK or -1 with errno set. */
+ * whole: the message names the field. nb_wisdom_load returns NB_OK or an
+ * NB_EWISDOM_* code (nb_strerror) with the reason in why[n]; nb_wisdom_save
+ * writes the choice of every bucket up to 2^NB_WISDOM_MAXB (through a
+ * temporary file and a rename) and returns NB_OK or NB_EWISDOM_IO with
+ * errno set. */
 #define NB_WISDOM_VERSION 1
 #define NB_WISDOM_MAXB 24
 int nb_wisdom_load(const char *path, char *why, size_t n);

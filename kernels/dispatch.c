@@ -8,8 +8,9 @@
  * goes stale at once without being touched; a stale or empty slot is
  * resolved under the lock, which also makes the NORMBENCH_DEBUG log line
  * appear once per choice. */
-#include "dispatch.h"
+#include "wisdom.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ static nb_policy policy;
 static double budget_ulp; /* 0: nb_default_budget */
 static const nb_kernel *forced[2][3];
 static nb_wis_table wis;
+static char wis_from[256]; /* the file the wisdom came from, for the log */
 
 unsigned nb_bucket(size_t d) {
   return d <= 1 ? 0 : (unsigned)(64 - __builtin_clzll((unsigned long long)(d - 1)));
@@ -83,10 +85,10 @@ static void read_env(void) {
   if ((s = getenv("NORMBENCH_WISDOM")) && *s) {
     char why[512];
     static nb_wis_table t;
-    if (nb_wisdom_read(s, &t, why, sizeof why))
+    if (nb_wis_read(s, &t, why, sizeof why))
       fprintf(stderr, "normbench: NORMBENCH_WISDOM: %s; using the default choices\n", why);
     else
-      wis = t;
+      wis = t, snprintf(wis_from, sizeof wis_from, "%s", s);
   }
   ready = 1;
 }
@@ -137,20 +139,38 @@ static const nb_kernel *by_default(nb_op op, nb_dtype dt, unsigned bucket) {
   return best ? best : tight;
 }
 
-static const nb_wis *wisdom_for(nb_op op, nb_dtype dt, unsigned bucket) {
-  const nb_wis *w = &wis.e[op][dt][bucket];
-  if (!w->k || policy != NB_POLICY_FASTEST || !nb_kernel_runs_here(w->k)) return NULL;
-  return nb_kernel_bound_d(w->k, nb_bucket_max(bucket)) <= budget_of(op, dt) ? w : NULL;
+/* A budget is a number of ulps read to about 1% (2^-7): the accurate
+ * kernels' 0.5 + 2^-20 + (D + 64) 2^-29 is a 0.5-ulp kernel up to D = 2^20. */
+int nb_within_budget(double bound, double budget) { return bound <= budget * (1 + 0x1p-7); }
+
+/* A wisdom line is taken as written, under its own budget: NULL, or why
+ * it is dropped (in buf). Called with the lock held. */
+static const char *wisdom_drop(const nb_wis *w, unsigned bucket, char *buf, size_t n) {
+  size_t d = nb_bucket_max(bucket);
+  double bound = nb_kernel_bound_d(w->k, d);
+  if (policy == NB_POLICY_ACCURATE)
+    snprintf(buf, n, "nb_set_policy asked for the most accurate kernel");
+  else if (budget_ulp > 0 && !nb_within_budget(w->budget, budget_ulp))
+    snprintf(buf, n, "its budget %g ulp is wider than the %g ulp of nb_set_policy", w->budget, budget_ulp);
+  else if (!nb_within_budget(bound, w->budget))
+    snprintf(buf, n, "%s declares %.3g ulp at D %zu, over the line's budget %g ulp", w->k->name, bound, d,
+             w->budget);
+  else if (!nb_kernel_runs_here(w->k))
+    snprintf(buf, n, "%s cannot run here", w->k->name);
+  else
+    return NULL;
+  return buf;
 }
 
 /* Called with the lock held. */
 static const nb_kernel *decide(nb_op op, nb_dtype dt, unsigned bucket, int use_forced, nb_why *why) {
-  const nb_wis *w;
+  const nb_wis *w = &wis.e[op][dt][bucket];
+  char buf[256];
   if (use_forced && forced[op][dt]) {
     *why = NB_WHY_FORCED;
     return forced[op][dt];
   }
-  if ((w = wisdom_for(op, dt, bucket))) {
+  if (w->k && !wisdom_drop(w, bucket, buf, sizeof buf)) {
     *why = NB_WHY_WISDOM;
     return w->k;
   }
@@ -159,18 +179,35 @@ static const nb_kernel *decide(nb_op op, nb_dtype dt, unsigned bucket, int use_f
   return k;
 }
 
+static void log_wisdom_line(const nb_wis *w) {
+  if (w->line)
+    fprintf(stderr, "line %d of %s", w->line, wis_from);
+  else
+    fprintf(stderr, "line added by nb_wisdom_add");
+  fprintf(stderr, ": %s within %g ulp, measured speed-up %.3g", w->k->name, w->budget, w->speedup);
+}
+
 static void log_choice(nb_op op, nb_dtype dt, unsigned bucket, const nb_kernel *k, nb_why why) {
   size_t d = nb_bucket_max(bucket);
+  const nb_wis *w = &wis.e[op][dt][bucket];
+  char drop[256];
   fprintf(stderr, "normbench: %s %s D %zu..%zu: %s (%s", nb_op_name(op), nb_dtype_name(dt),
           nb_bucket_min(bucket), d, k->name, nb_why_name(why));
   if (why == NB_WHY_FORCED)
     fprintf(stderr, " by NORMBENCH_KERNEL");
   else if (why == NB_WHY_WISDOM)
-    fprintf(stderr, ": measured speed-up %.3g", wis.e[op][dt][bucket].speedup);
+    fprintf(stderr, ": taken "), log_wisdom_line(w);
   else
     fprintf(stderr, ": %s within %g ulp", policy == NB_POLICY_FASTEST ? "fastest" : "most accurate",
             budget_of(op, dt));
   fprintf(stderr, ", declared bound %.3g ulp at D %zu)\n", nb_kernel_bound_d(k, d), d);
+  if (why != NB_WHY_WISDOM && w->k) {
+    const char *reason = wisdom_drop(w, bucket, drop, sizeof drop);
+    fprintf(stderr, "normbench: %s %s D %zu..%zu: wisdom dropped, ", nb_op_name(op), nb_dtype_name(dt),
+            nb_bucket_min(bucket), d);
+    log_wisdom_line(w);
+    fprintf(stderr, ": %s\n", reason ? reason : "NORMBENCH_KERNEL forces another kernel");
+  }
 }
 
 static const nb_kernel *resolve(nb_op op, nb_dtype dt, unsigned bucket, nb_why *why) {
@@ -264,35 +301,54 @@ void nb_dispatch_reset(void) {
   pthread_mutex_unlock(&lock);
 }
 
-void nb_wisdom_install(const nb_wis_table *t) {
+static void install(const nb_wis_table *t, const char *from) {
   pthread_mutex_lock(&lock);
   setup();
   if (t)
     wis = *t;
   else
     memset(&wis, 0, sizeof wis);
+  snprintf(wis_from, sizeof wis_from, "%s", from);
   bump();
   pthread_mutex_unlock(&lock);
 }
 
-void nb_wisdom_forget(void) { nb_wisdom_install(NULL); }
+void nb_wisdom_forget(void) { install(NULL, ""); }
 
+int nb_wisdom_load(const char *path, char *why, size_t n) {
+  nb_wis_table *t = malloc(sizeof *t);
+  if (!t) return snprintf(why, n, "wisdom file %s: out of memory", path ? path : "(null)"), NB_EWISDOM_IO;
+  int rc = nb_wis_read(path, t, why, n);
+  if (rc == NB_OK) install(t, path);
+  free(t);
+  return rc;
+}
 int nb_wisdom_add(const nb_kernel *k, size_t d, double budget, double speedup) {
   if (!k || k != nb_kernel_find(k->name) || !nb_kernel_runs_here(k) || d == 0) return NB_EINVAL;
   pthread_mutex_lock(&lock);
   setup();
-  wis.e[k->op][k->dtype][nb_bucket(d)] = (nb_wis){k, budget, speedup};
+  wis.e[k->op][k->dtype][nb_bucket(d)] = (nb_wis){k, budget, speedup, 0};
   bump();
   pthread_mutex_unlock(&lock);
   return NB_OK;
 }
 
-nb_wis nb_dispatch_entry(nb_op op, nb_dtype dt, unsigned bucket) {
-  nb_why why;
+/* Every bucket's current choice, forced ones aside: wisdom lines as they
+ * are, other buckets under the budget in force with speed-up 1. */
+int nb_wisdom_save(const char *path) {
+  nb_wis_table *t = malloc(sizeof *t);
+  if (!t) return errno = ENOMEM, NB_EWISDOM_IO;
   pthread_mutex_lock(&lock);
   setup();
-  nb_wis e = {decide(op, dt, bucket, 0, &why), budget_of(op, dt), 1.0};
-  if (why == NB_WHY_WISDOM) e = wis.e[op][dt][bucket];
+  for (int op = NB_RMSNORM; op <= NB_LAYERNORM; op++)
+    for (int dt = NB_F32; dt <= NB_BF16; dt++)
+      for (unsigned b = 0; b < NB_BUCKETS; b++) {
+        nb_why why;
+        const nb_kernel *k = decide((nb_op)op, (nb_dtype)dt, b, 0, &why);
+        t->e[op][dt][b] = why == NB_WHY_WISDOM ? wis.e[op][dt][b] : (nb_wis){k, budget_of(op, dt), 1.0, 0};
+      }
   pthread_mutex_unlock(&lock);
-  return e;
+  int rc = nb_wis_write(path, t);
+  free(t);
+  return rc;
 }

@@ -49,6 +49,16 @@ const char *nb_dtype_name(nb_dtype dt) {
   return dt == NB_F32 ? "f32" : dt == NB_F16 ? "f16" : "bf16";
 }
 size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 2; }
+int nb_op_parse(const char *s, nb_op *op) {
+  for (int i = NB_RMSNORM; i <= NB_LAYERNORM; i++)
+    if (s && !strcmp(s, nb_op_name((nb_op)i))) return *op = (nb_op)i, NB_OK;
+  return NB_EINVAL;
+}
+int nb_dtype_parse(const char *s, nb_dtype *dt) {
+  for (int i = NB_F32; i <= NB_BF16; i++)
+    if (s && !strcmp(s, nb_dtype_name((nb_dtype)i))) return *dt = (nb_dtype)i, NB_OK;
+  return NB_EINVAL;
+}
 const char *nb_algo_name(nb_algo a) {
   static const char *names[] = {"naive", "twopass", "welford", "fast", "accurate", "external"};
   return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
@@ -160,6 +170,10 @@ const char *nb_strerror(int code) {
   case NB_EINVAL: return "invalid argument (NULL pointer, stride < d, eps negative or NaN, or sizes overflow)";
   case NB_EOVERLAP: return "x and y overlap without being the same buffer";
   case NB_ENOTHERE: return "this CPU cannot run the kernel";
+  case NB_EWISDOM_IO: return "wisdom file cannot be opened, read or written";
+  case NB_EWISDOM_SYNTAX: return "wisdom file is malformed";
+  case NB_EWISDOM_FOREIGN: return "wisdom file is from another build, registry or CPU";
+  case NB_EWISDOM_KERNEL: return "wisdom file names a kernel that is unknown, of another op or dtype, or cannot run here";
   default: return "unknown error";
   }
 }

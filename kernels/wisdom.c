@@ -1,6 +1,7 @@
 /* Wisdom files: what a wisdom file is tied to (build id, registry hash, CPU
- * signature), and its reader and writer. The format is in normbench.h. */
-#include "dispatch.h"
+ * signature), and the codec between a file and a table (wisdom.h). The
+ * format is in normbench.h. */
+#include "wisdom.h"
 
 #include "nb_build.h"
 #include "nb_git.h"
@@ -104,12 +105,13 @@ uint64_t nb_registry_hash(void) {
 
 /* ---- reader -------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t n, const char *fmt, ...) {
+/* Returns code, the reason in why[n]. */
+__attribute__((format(printf, 4, 5))) static int fail(int code, char *why, size_t n, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   if (why && n) vsnprintf(why, n, fmt, ap);
   va_end(ap);
-  return -1;
+  return code;
 }
 
 static int header(FILE *f, const char *path, const char *key, const char *want, const char *what,
@@ -117,26 +119,14 @@ static int header(FILE *f, const char *path, const char *key, const char *want, 
   char line[1024];
   size_t kl = strlen(key);
   if (!fgets(line, sizeof line, f) || !strchr(line, '\n'))
-    return fail(why, n, "wisdom file %s: no %s line", path, what);
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: no %s line", path, what);
   line[strcspn(line, "\n")] = 0;
   if (strncmp(line, key, kl) || line[kl] != ' ')
-    return fail(why, n, "wisdom file %s: no %s line", path, what);
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: no %s line", path, what);
   if (strcmp(line + kl + 1, want))
-    return fail(why, n, "wisdom file %s: %s differs: file has '%s', this one is '%s'", path, what,
+    return fail(NB_EWISDOM_FOREIGN, why, n, "wisdom file %s: %s differs: file has '%s', this one is '%s'", path, what,
                 line + kl + 1, want);
   return 0;
-}
-
-static int find_op(const char *s, nb_op *op) {
-  for (int i = NB_RMSNORM; i <= NB_LAYERNORM; i++)
-    if (!strcmp(s, nb_op_name((nb_op)i))) return *op = (nb_op)i, 0;
-  return -1;
-}
-
-static int find_dtype(const char *s, nb_dtype *dt) {
-  for (int i = NB_F32; i <= NB_BF16; i++)
-    if (!strcmp(s, nb_dtype_name((nb_dtype)i))) return *dt = (nb_dtype)i, 0;
-  return -1;
 }
 
 static int body_line(char *line, nb_wis_table *t, char *why, size_t n, const char *path, int no) {
@@ -148,30 +138,30 @@ static int body_line(char *line, nb_wis_table *t, char *why, size_t n, const cha
   nb_dtype dt;
   if (sscanf(line, "%15s %15s %zu %zu %127s %lf %lf %n", ops, dts, &dmin, &dmax, name, &budget,
              &speedup, &end) != 7 || line[end])
-    return fail(why, n, "wisdom file %s: line %d: want 'op dtype dmin dmax kernel budget speedup'", path, no);
-  if (find_op(ops, &op) || find_dtype(dts, &dt))
-    return fail(why, n, "wisdom file %s: line %d: unknown op or dtype '%s %s'", path, no, ops, dts);
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d: want 'op dtype dmin dmax kernel budget speedup'", path, no);
+  if (nb_op_parse(ops, &op) || nb_dtype_parse(dts, &dt))
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d: unknown op or dtype '%s %s'", path, no, ops, dts);
   unsigned b = nb_bucket(dmin);
   if (b >= NB_BUCKETS || dmin != nb_bucket_min(b) || dmax != nb_bucket_max(b))
-    return fail(why, n, "wisdom file %s: line %d: %zu..%zu is not a D bucket (2^(k-1), 2^k]", path, no,
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d: %zu..%zu is not a D bucket (2^(k-1), 2^k]", path, no,
                 dmin, dmax);
   const nb_kernel *k = nb_kernel_find(name);
   if (!k || k->op != op || k->dtype != dt || !nb_kernel_runs_here(k))
-    return fail(why, n, "wisdom file %s: line %d: '%s' is not a %s %s kernel this CPU runs", path, no, name,
+    return fail(NB_EWISDOM_KERNEL, why, n, "wisdom file %s: line %d: '%s' is not a %s %s kernel this CPU runs", path, no, name,
                 ops, dts);
   if (!(budget > 0) || !isfinite(budget) || !(speedup > 0) || !isfinite(speedup))
-    return fail(why, n, "wisdom file %s: line %d: budget and speed-up must be positive", path, no);
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d: budget and speed-up must be positive", path, no);
   if (t->e[op][dt][b].k)
-    return fail(why, n, "wisdom file %s: line %d: second line for %s %s D %zu..%zu", path, no, ops, dts, dmin,
+    return fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d: second line for %s %s D %zu..%zu", path, no, ops, dts, dmin,
                 dmax);
-  t->e[op][dt][b] = (nb_wis){k, budget, speedup};
+  t->e[op][dt][b] = (nb_wis){k, budget, speedup, no};
   return 0;
 }
 
-int nb_wisdom_read(const char *path, nb_wis_table *t, char *why, size_t n) {
+int nb_wis_read(const char *path, nb_wis_table *t, char *why, size_t n) {
   char want[64], line[1024];
   FILE *f = path ? fopen(path, "r") : NULL;
-  if (!f) return fail(why, n, "wisdom file %s: %s", path ? path : "(null)", strerror(path ? errno : EINVAL));
+  if (!f) return fail(NB_EWISDOM_IO, why, n, "wisdom file %s: %s", path ? path : "(null)", strerror(path ? errno : EINVAL));
   memset(t, 0, sizeof *t);
   snprintf(want, sizeof want, "%d", NB_WISDOM_VERSION);
   int rc = header(f, path, MAGIC, want, "format version", why, n);
@@ -181,21 +171,12 @@ int nb_wisdom_read(const char *path, nb_wis_table *t, char *why, size_t n) {
   if (!rc) rc = header(f, path, "cpu", nb_cpu_signature(), "CPU signature", why, n);
   for (int no = 5; !rc && fgets(line, sizeof line, f); no++) {
     if (!strchr(line, '\n') && !feof(f))
-      rc = fail(why, n, "wisdom file %s: line %d is too long", path, no);
+      rc = fail(NB_EWISDOM_SYNTAX, why, n, "wisdom file %s: line %d is too long", path, no);
     else if (line[strspn(line, " \t\r\n")] && line[0] != '#')
       rc = body_line(line, t, why, n, path, no);
   }
-  if (!rc && ferror(f)) rc = fail(why, n, "wisdom file %s: read error", path);
+  if (!rc && ferror(f)) rc = fail(NB_EWISDOM_IO, why, n, "wisdom file %s: read error", path);
   fclose(f);
-  return rc;
-}
-
-int nb_wisdom_load(const char *path, char *why, size_t n) {
-  nb_wis_table *t = malloc(sizeof *t);
-  if (!t) return fail(why, n, "wisdom file %s: out of memory", path ? path : "(null)");
-  int rc = nb_wisdom_read(path, t, why, n);
-  if (!rc) nb_wisdom_install(t);
-  free(t);
   return rc;
 }
 
@@ -204,14 +185,14 @@ int nb_wisdom_load(const char *path, char *why, size_t n) {
  * installed library must not depend on the harness, and an application
  * saving wisdom needs none of outfile's signal handling. */
 
-static int write_all(FILE *f) {
+static int write_all(FILE *f, const nb_wis_table *t) {
   fprintf(f, MAGIC " %d\nbuild %s\nregistry %016llx\ncpu %s\n", NB_WISDOM_VERSION, nb_build_id(),
           (unsigned long long)nb_registry_hash(), nb_cpu_signature());
   fprintf(f, "# op dtype dmin dmax kernel budget measured_speedup\n");
   for (int op = NB_RMSNORM; op <= NB_LAYERNORM; op++)
     for (int dt = NB_F32; dt <= NB_BF16; dt++)
       for (unsigned b = 0; b <= NB_WISDOM_MAXB; b++) {
-        nb_wis e = nb_dispatch_entry((nb_op)op, (nb_dtype)dt, b);
+        const nb_wis e = t->e[op][dt][b];
         if (e.k)
           fprintf(f, "%s %s %zu %zu %s %.17g %.4f\n", nb_op_name((nb_op)op), nb_dtype_name((nb_dtype)dt),
                   nb_bucket_min(b), nb_bucket_max(b), e.k->name, e.budget, e.speedup);
@@ -219,21 +200,21 @@ static int write_all(FILE *f) {
   return ferror(f) ? -1 : 0;
 }
 
-int nb_wisdom_save(const char *path) {
-  if (!path || !*path) return errno = EINVAL, -1;
+int nb_wis_write(const char *path, const nb_wis_table *t) {
+  if (!path || !*path) return errno = EINVAL, NB_EWISDOM_IO;
   size_t n = strlen(path) + 16;
   char *tmp = malloc(n);
-  if (!tmp) return -1;
+  if (!tmp) return NB_EWISDOM_IO;
   snprintf(tmp, n, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(tmp);
   FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
   if (!f && fd >= 0) close(fd);
-  int ok = f && write_all(f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+  int ok = f && write_all(f, t) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
   if (f) ok = fclose(f) == 0 && ok;
   if (ok) ok = rename(tmp, path) == 0;
   int e = errno;
   if (!ok && fd >= 0) unlink(tmp);
   free(tmp);
   errno = e;
-  return ok ? 0 : -1;
+  return ok ? NB_OK : NB_EWISDOM_IO;
 }

@@ -384,7 +384,7 @@ static void check_wisdom(choices ref) {
     why[0] = 0;
     rc = nb_wisdom_load(foreign, why, sizeof why);
     snapshot(c, NB_WHY_DEFAULT, &all);
-    tap_ok(rc == -1 && strstr(why, fields[line]) && strstr(why, "differs") && all && same(c, ref),
+    tap_ok(rc == NB_EWISDOM_FOREIGN && strstr(why, fields[line]) && strstr(why, "differs") && all && same(c, ref),
            "wisdom with another %s is rejected whole: %s", fields[line], why);
   }
 
@@ -395,9 +395,25 @@ static void check_wisdom(choices ref) {
   if (f) fclose(f);
   if (in) fclose(in);
   rc = nb_wisdom_load(bad, why, sizeof why);
-  tap_ok(rc == -1 && strstr(why, "line 8"), "wisdom with an unknown kernel is rejected: %s", why);
+  tap_ok(rc == NB_EWISDOM_KERNEL && strstr(why, "line 8"), "wisdom with an unknown kernel is rejected: %s", why);
+  f = fopen(bad, "a");
+  if (f) fputs("rmsnorm f32 1 1\n", f), fclose(f);
+  IN_DIR(garbled, "garbled.txt");
+  f = fopen(garbled, "w");
+  in = fopen(file, "r");
+  for (int no = 1; f && in && fgets(buf, sizeof buf, in); no++) fputs(no == 6 ? "rmsnorm f32 1 1\n" : buf, f);
+  if (f) fclose(f);
+  if (in) fclose(in);
+  rc = nb_wisdom_load(garbled, why, sizeof why);
+  tap_ok(rc == NB_EWISDOM_SYNTAX && strstr(why, "line 6"), "a malformed wisdom line is rejected: %s", why);
   rc = nb_wisdom_load(missing, why, sizeof why);
-  tap_ok(rc == -1 && strstr(why, "missing.txt"), "a missing wisdom file is reported: %s", why);
+  tap_ok(rc == NB_EWISDOM_IO && strstr(why, "missing.txt"), "a missing wisdom file is reported: %s", why);
+  int codes[] = {NB_EINVAL, NB_EWISDOM_IO, NB_EWISDOM_SYNTAX, NB_EWISDOM_FOREIGN, NB_EWISDOM_KERNEL}, distinct = 1;
+  for (int i = 1; i < 5; i++)
+    for (int j = 0; j < i; j++)
+      distinct &= strcmp(nb_strerror(codes[i]), nb_strerror(codes[j])) != 0 && strstr(nb_strerror(codes[i]), "wisdom");
+  tap_ok(distinct, "each wisdom error has its own nb_strerror message, naming wisdom");
+  remove(garbled);
 
   setenv("NORMBENCH_WISDOM", file, 1);
   nb_dispatch_reset();
@@ -417,6 +433,70 @@ static void check_wisdom(choices ref) {
   remove(f2);
   remove(foreign);
   remove(bad);
+}
+
+/* A kernel a wisdom line can name that the default budget does not admit:
+ * its declared bound at the bucket's largest D in (default budget, 64]. */
+static const nb_kernel *wider_than_default(size_t *d_out) {
+  for (size_t d = 4096; d >= 2; d /= 2)
+    for (size_t i = 0; i < nb_kernel_count(); i++) {
+      const nb_kernel *k = nb_kernel_at(i);
+      double bound = nb_kernel_bound_d(k, d);
+      if (nb_kernel_runs_here(k) && bound > nb_budget(k->op, k->dtype) * 1.01 && bound <= 64)
+        return *d_out = d, k;
+    }
+  return NULL;
+}
+
+/* Wisdom is honoured as written, its budget included, with no policy call;
+ * a line not taken is explained under NORMBENCH_DEBUG. */
+static void check_wisdom_budget(void) {
+  char why[512];
+  IN_DIR(file, "budget.txt");
+  size_t d;
+  const nb_kernel *k = wider_than_default(&d);
+  if (!k) {
+    printf("ok %d - wisdom under its own budget # SKIP no kernel here declares (1, 64] ulp\n", ++tap_count);
+    return;
+  }
+  nb_dispatch_reset();
+  const nb_kernel *def = nb_choose(k->op, k->dtype, d, NULL);
+  nb_why w;
+  nb_wisdom_add(k, d, 64, 1.5);
+  int rc = nb_wisdom_save(file);
+  nb_dispatch_reset();
+  rc |= nb_wisdom_load(file, why, sizeof why);
+  tap_ok(rc == NB_OK && nb_choose(k->op, k->dtype, d, &w) == k && w == NB_WHY_WISDOM && k != def,
+         "a wisdom line for %s within 64 ulp at D %zu is taken with no policy call (default: %s)", k->name, d,
+         def ? def->name : "none");
+
+  setenv("NORMBENCH_DEBUG", "1", 1);
+  nb_dispatch_reset(); /* reads the environment again, drops the wisdom */
+  nb_wisdom_load(file, why, sizeof why);
+  cap_begin();
+  nb_choose(k->op, k->dtype, d, NULL);
+  const char *err = cap_end();
+  tap_ok(strstr(err, "(wisdom: taken line") && strstr(err, file) && strstr(err, "within 64 ulp"),
+         "NORMBENCH_DEBUG says which wisdom line was taken: %.*s", (int)strcspn(err, "\n"), err);
+
+  nb_set_policy(NB_POLICY_FASTEST, 1);
+  cap_begin();
+  const nb_kernel *got = nb_choose(k->op, k->dtype, d, &w);
+  err = cap_end();
+  tap_ok(got != k && w == NB_WHY_DEFAULT && strstr(err, "wisdom dropped") && strstr(err, "nb_set_policy"),
+         "a tighter nb_set_policy budget drops the line, explained: %s", strstr(err, "wisdom dropped") ? strstr(err, "wisdom dropped") : err);
+
+  nb_dispatch_reset();
+  nb_wisdom_add(k, d, 0.5, 1.5); /* a budget its declared bound exceeds */
+  cap_begin();
+  got = nb_choose(k->op, k->dtype, d, &w);
+  err = cap_end();
+  tap_ok(got != k && w == NB_WHY_DEFAULT && strstr(err, "wisdom dropped") && strstr(err, "over the line's budget"),
+         "a line whose kernel declares more than its budget is dropped, explained: %s",
+         strstr(err, "wisdom dropped") ? strstr(err, "wisdom dropped") : err);
+  unsetenv("NORMBENCH_DEBUG");
+  nb_dispatch_reset();
+  remove(file);
 }
 
 /* argv[1] == "--no-threads": cross runs, where qemu-user 7.2 never returns
@@ -446,6 +526,7 @@ int main(int argc, char **argv) {
   check_forced(ref);
   check_debug();
   check_wisdom(ref);
+  check_wisdom_budget();
   rmdir(dir);
   return tap_done();
 }
