@@ -1,16 +1,17 @@
-/* normbench recommend: which kernel to use on this CPU, per op, dtype and
- * row length. Every runnable kernel passes an accuracy gate (declared bound
- * AND measured error on hard inputs within the budget); the survivors are
- * timed interleaved against the dispatcher's default choice, and a kernel
- * replaces the default only if the lower end of the 95% confidence
- * interval of its speed-up clears NOISE. Under emulation nothing is timed
- * and the choice is the default's static priority. */
+/* normbench recommend: which kernel to ship on this CPU, per op, dtype,
+ * row length and workload shape, at each error budget. Every kernel that
+ * runs here is gated on its declared bound (and, with --input, on its
+ * measured error on the user's rows), and all of them are timed together
+ * by the harness's engine (one k-way interleaved run per case, the same
+ * engine as perf and compare). At each budget the fastest eligible kernel
+ * is named the winner only when its interval excludes the runner-up;
+ * otherwise the more accurate of the two is shipped. Under emulation
+ * nothing is timed and each budget takes the dispatcher's static choice. */
 #include "cli.h"
 
-#include "stats.h"
-#include "timer.h"
-
 #include "accuracy.h"
+#include "arrays.h"
+#include "engine.h"
 #include "normbench.h"
 
 #include <errno.h>
@@ -19,47 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
 
-#define ROUNDS 21     /* interleaved rounds per kernel; odd, for the median */
-#define BATCHES 5     /* batches per timing, median taken */
-#define BATCH_S 2e-4  /* target length of one batch, seconds */
-#define NOISE 1.02    /* a speed-up must clear 2% at the CI's lower end */
 #define MAXK 64
-
-static const char *dists[] = {"normal", "constmag", "massive4", "shift10", "student3"};
-#define NDIST (sizeof dists / sizeof dists[0])
-#define GATE_ROWS 2
-
-typedef struct {
-  const nb_kernel *k;
-  size_t rows, d;
-  void *x, *g, *b, *y;
-  size_t reps; /* calls per batch */
-} tbuf;
-
-/* ---- the timer --------------------------------------------------------------
- * The one timing primitive of recommend: seconds per call of k on t's
- * buffers, the median of BATCHES batches of t->reps back-to-back calls.
- * Until the perf harness (harness/timer.h) is merged this is
- * clock_gettime(CLOCK_MONOTONIC); the integrator switches this body, and
- * nothing else, to that timer. */
-static double time_call(const tbuf *t, const nb_kernel *k) {
-  const nb_clock *clk = nb_clock_init(); /* cached: no CPUID in the timed loop */
-  double s[BATCHES];
-  for (int i = 0; i < BATCHES; i++) {
-    uint64_t a = nb_tick_start(clk->kind);
-    for (size_t r = 0; r < t->reps; r++) k->fn(t->x, t->g, t->b, t->y, t->rows, t->d, t->d, t->d, 1e-5f);
-    uint64_t b = nb_tick_stop(clk->kind);
-    nb_clobber(t->y);
-    s[i] = (double)(b - a) * clk->ns_per_tick * 1e-9 / (double)t->reps;
-  }
-  return nb_median(s, BATCHES);
-}
+#define MAXB 8
+#define MAX_D 16
+#define MAX_SHAPES 8
+#define INPUT_ROWS 256 /* rows of --input measured against the reference */
 
 /* ---- emulation ------------------------------------------------------------
  * Timings under an emulator say nothing about the target. Detected, first
@@ -95,252 +66,445 @@ static const char *emulated(void) {
   return NULL;
 }
 
-/* ---- accuracy gate ---------------------------------------------------------- */
+/* ---- one case: (op, dtype, D, shape) ------------------------------------------ */
 
 typedef struct {
   const nb_kernel *k;
-  double bound, measured;
-  int pass;
-  double sec, ratio, lo, hi; /* per call; speed-up over the default, 95% CI */
+  double bound, measured; /* declared at the bucket's largest D; on --input (NaN: none) */
 } cand;
 
-static void gate(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, double budget) {
-  for (size_t i = 0; i < n; i++) {
-    c[i].bound = nb_kernel_bound_d(c[i].k, d);
-    c[i].measured = 0;
-    c[i].pass = c[i].bound <= budget;
-  }
-  for (size_t j = 0; j < NDIST; j++) {
-    const nb_dist *dist = nb_dist_find(dists[j]);
-    nb_case cs;
-    if (!dist || nb_case_make(&cs, op, dt, dist, 1000 + j, GATE_ROWS, d, 1e-5f)) continue;
-    for (size_t i = 0; i < n; i++) {
-      nb_metrics m;
-      if (nb_case_run(&cs, c[i].k, &m)) {
-        c[i].pass = 0;
-        continue;
-      }
-      /* rows outside a kernel's promise (range, kappa) are not held against it */
-      double e = m.rows_checked ? m.max_checked : m.max_err;
-      if (!(e <= c[i].measured)) c[i].measured = e;
-    }
-    nb_case_free(&cs);
-  }
-  for (size_t i = 0; i < n; i++) c[i].pass = c[i].pass && c[i].measured <= budget;
+typedef struct {
+  int any;                 /* an eligible kernel */
+  size_t fastest, runner;  /* indices into the case's candidates */
+  int has_runner;
+  nb_ratio vs_runner;      /* fastest over runner-up, rows/s */
+  const char *verdict;     /* winner, tie, noisy, only, untimed */
+  size_t ship;
+  int has_prev;            /* a more accurate budget shipped another kernel */
+  size_t prev;
+  nb_ratio vs_prev;
+} pick;
+
+typedef struct {
+  double budgets[MAXB];
+  size_t nb;
+  double wisdom_budget;
+  nb_measure_opts mo;
+  int timing;
+  const nb_array *x, *g; /* --input, --weight */
+} ropts;
+
+static int eligible(const cand *c, double budget) {
+  return nb_within_budget(c->bound, budget) && (isnan(c->measured) || nb_within_budget(c->measured, budget));
 }
 
-/* ---- timing ------------------------------------------------------------------ */
-
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+/* c[i] on the user's rows: the largest error over all of them (the user's
+ * data is what the kernel will see, promised or not). */
+static int measure_input(cand *c, size_t n, nb_op op, nb_dtype dt, const ropts *o) {
+  size_t rows = o->x->ndim == 1 ? 1 : o->x->rows, d = o->x->cols;
+  if (rows > INPUT_ROWS) rows = INPUT_ROWS;
+  float *ones = NULL;
+  const float *g = o->g ? o->g->data : NULL;
+  if (!g) {
+    ones = malloc(d * sizeof *ones);
+    if (!ones) return -1;
+    for (size_t i = 0; i < d; i++) ones[i] = 1;
+    g = ones;
+  }
+  nb_case cs;
+  int rc = nb_case_from_data(&cs, op, dt, rows, d, 1e-5f, o->x->data, g, NULL);
+  for (size_t i = 0; !rc && i < n; i++) {
+    nb_metrics m;
+    c[i].measured = nb_case_run(&cs, c[i].k, &m) ? INFINITY : m.max_err;
+  }
+  if (!rc) nb_case_free(&cs);
+  free(ones);
+  return rc;
 }
 
-static void *filled(nb_dtype dt, size_t n, uint64_t seed) {
-  size_t sz = nb_dtype_size(dt);
-  unsigned char *p = malloc(n * sz);
-  float *row = malloc(n * sizeof *row);
-  if (!p || !row) {
-    free(p), free(row);
-    return NULL;
-  }
-  nb_gen_row(nb_dist_find("normal"), dt, seed, 0, n, row);
-  for (size_t i = 0; i < n; i++) {
-    if (dt == NB_F32) {
-      memcpy(p + 4 * i, &row[i], 4);
+static double speed(const nb_interleaved *r, size_t i) { return r ? r->rows_per_s[i] : NAN; }
+
+/* Which kernel to ship at each budget. */
+static void choose(const cand *c, size_t n, const nb_interleaved *r, nb_workload *const *wk, const ropts *o,
+                   nb_op op, nb_dtype dt, size_t d, pick *p) {
+  for (size_t b = 0; b < o->nb; b++) {
+    pick *q = &p[b];
+    memset(q, 0, sizeof *q);
+    q->vs_runner = q->vs_prev = (nb_ratio){NAN, NAN, NAN};
+    if (!r) {
+      /* the dispatcher's static choice under this budget */
+      nb_set_policy(NB_POLICY_FASTEST, isinf(o->budgets[b]) ? 1e300 : o->budgets[b]);
+      const nb_kernel *k = nb_choose(op, dt, d, NULL);
+      for (size_t i = 0; i < n; i++)
+        if (c[i].k == k && eligible(&c[i], o->budgets[b])) q->any = 1, q->ship = q->fastest = i;
+      q->verdict = "untimed";
     } else {
-      uint16_t h = dt == NB_F16 ? nb_f32_to_f16(row[i]) : nb_f32_to_bf16(row[i]);
-      memcpy(p + 2 * i, &h, 2);
+      for (size_t i = 0; i < n; i++) {
+        if (!eligible(&c[i], o->budgets[b])) continue;
+        if (!q->any || speed(r, i) > speed(r, q->fastest)) {
+          if (q->any) q->runner = q->fastest, q->has_runner = 1;
+          q->fastest = i, q->any = 1;
+        } else if (!q->has_runner || speed(r, i) > speed(r, q->runner)) {
+          q->runner = i, q->has_runner = 1;
+        }
+      }
+      if (!q->any) continue;
+      q->ship = q->fastest;
+      if (q->has_runner) q->vs_runner = nb_interleaved_ratio(r, wk, q->runner, q->fastest);
+      int more_accurate_runner = q->has_runner && c[q->runner].bound < c[q->fastest].bound;
+      if (r->noisy[q->fastest])
+        q->verdict = "noisy";
+      else if (!q->has_runner)
+        q->verdict = "only";
+      else if (q->vs_runner.lo > 1)
+        q->verdict = "winner";
+      else
+        q->verdict = "tie";
+      /* not measurably faster: keep the more accurate of the two */
+      if (strcmp(q->verdict, "winner") && strcmp(q->verdict, "only") && more_accurate_runner) q->ship = q->runner;
     }
+    for (size_t a = b; q->any && a-- > 0;)
+      if (p[a].any) {
+        if (p[a].ship != q->ship) {
+          q->has_prev = 1, q->prev = p[a].ship;
+          if (r) q->vs_prev = nb_interleaved_ratio(r, wk, p[a].ship, q->ship);
+        }
+        break;
+      }
   }
-  free(row);
-  return p;
+  if (!r) nb_set_policy(NB_POLICY_FASTEST, 0);
 }
 
-/* 16384 elements a call (64 KiB of f32 x, as much y): L2-resident here. */
-static size_t timed_rows(size_t d) { return d >= 16384 ? 1 : 16384 / d; }
+static const char *const rec_cols[] = {
+    "op", "dtype", "d", "shape", "rows", "threads", "budget_ulp", "ship", "ship_bound_ulp", "ship_measured_ulp",
+    "ship_rows_per_s", "ship_gbytes_per_s", "verdict", "fastest", "runner_up", "speed_vs_runner_up",
+    "speed_vs_runner_up_lo", "speed_vs_runner_up_hi", "fastest_noisy", "more_accurate_choice", "speed_vs_more_accurate",
+    "speed_vs_more_accurate_lo", "speed_vs_more_accurate_hi"};
+#define NREC_COLS (sizeof rec_cols / sizeof rec_cols[0])
 
-/* Times c[0..n) (c[0] is the default) in ROUNDS interleaved rounds, each
- * starting with a different kernel; the speed-up of each kernel is the
- * median of its per-round ratios to the default, and its 95% CI the
- * distribution-free interval of that median from order statistics. */
-static int time_all(cand *c, size_t n, nb_dtype dt, size_t d) {
-  tbuf t = {.d = d, .rows = timed_rows(d)};
-  size_t len = t.rows * d;
-  t.x = filled(dt, len, 1), t.y = filled(dt, len, 2), t.g = filled(dt, d, 3), t.b = filled(dt, d, 4);
-  double(*s)[ROUNDS] = malloc(n * sizeof *s);
-  if (!t.x || !t.y || !t.g || !t.b || !s) {
-    free(t.x), free(t.y), free(t.g), free(t.b), free(s);
-    return -1;
+typedef struct {
+  nb_val *v;
+  size_t n, cap;
+  char (*budget_names)[16];
+} records;
+
+static int rec_add(records *rs, const nb_val *row) {
+  if (rs->n == rs->cap) {
+    size_t cap = rs->cap ? 2 * rs->cap : 64;
+    nb_val *v = realloc(rs->v, cap * NREC_COLS * sizeof *v);
+    if (!v) return -1;
+    rs->v = v, rs->cap = cap;
   }
-  t.reps = 1;
-  double one = time_call(&t, c[0].k); /* also warms caches and clocks */
-  t.reps = one > 0 ? (size_t)(BATCH_S / one) + 1 : 1000;
-  for (int r = 0; r < ROUNDS; r++)
-    for (size_t j = 0; j < n; j++) {
-      size_t i = (j + (size_t)r) % n;
-      s[i][r] = time_call(&t, c[i].k);
-    }
-  for (size_t i = 0; i < n; i++) {
-    double ratio[ROUNDS], sec[ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) ratio[r] = s[0][r] / s[i][r], sec[r] = s[i][r];
-    qsort(ratio, ROUNDS, sizeof ratio[0], cmp_dbl);
-    qsort(sec, ROUNDS, sizeof sec[0], cmp_dbl);
-    double half = 1.96 * sqrt((double)ROUNDS) / 2;
-    int lo = (int)floor(ROUNDS / 2.0 - half), hi = (int)ceil(ROUNDS / 2.0 + half);
-    c[i].sec = sec[ROUNDS / 2];
-    c[i].ratio = ratio[ROUNDS / 2];
-    c[i].lo = ratio[lo < 0 ? 0 : lo];
-    c[i].hi = ratio[hi >= ROUNDS ? ROUNDS - 1 : hi];
-  }
-  free(t.x), free(t.y), free(t.g), free(t.b), free(s);
+  memcpy(&rs->v[rs->n++ * NREC_COLS], row, NREC_COLS * sizeof *row);
   return 0;
 }
 
-/* ---- one (op, dtype, D) ---------------------------------------------------- */
+static const char *fmt_ratio(char *buf, size_t n, nb_ratio q) {
+  if (isnan(q.ratio)) return "-";
+  snprintf(buf, n, "%.3fx [%.3f, %.3f]", q.ratio, q.lo, q.hi);
+  return buf;
+}
 
-static int one(nb_op op, nb_dtype dt, size_t d, int timing) {
-  const nb_kernel *def = nb_choose(op, dt, d, NULL);
-  double budget = nb_budget(op, dt);
+static const char *budget_name(char *buf, size_t n, double b) {
+  if (isinf(b)) return "any";
+  snprintf(buf, n, "%g", b);
+  return buf;
+}
+
+static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, unsigned threads, const ropts *o,
+               records *rs, const nb_kernel **wisdom_k, double *wisdom_speedup) {
   cand c[MAXK];
-  size_t n = 0;
-  if (!def) return cli_error("recommend", "no %s %s kernel runs here", nb_op_name(op), nb_dtype_name(dt));
-  c[n++] = (cand){.k = def};
-  for (size_t i = 0; i < nb_kernel_count() && n < MAXK; i++) {
-    const nb_kernel *k = nb_kernel_at(i);
-    if (k != def && k->op == op && k->dtype == dt && nb_kernel_runs_here(k)) c[n++] = (cand){.k = k};
+  const nb_kernel *ks[MAXK];
+  size_t n = nb_select(NULL, (int)op, (int)dt, ks, MAXK), dmax = nb_bucket_max(nb_bucket(d));
+  if (!n) return cli_error("recommend", "no %s %s kernel runs here", nb_op_name(op), nb_dtype_name(dt));
+  for (size_t i = 0; i < n; i++) c[i] = (cand){ks[i], nb_kernel_bound_d(ks[i], dmax), NAN};
+  if (o->x && measure_input(c, n, op, dt, o)) return cli_error("recommend", "out of memory measuring --input");
+
+  size_t rows = nb_ws_rows_at(ws, m, d, nb_dtype_size(dt));
+  nb_workload w;
+  nb_workload *wk[MAXK];
+  nb_interleaved r;
+  char err[256];
+  if (nb_workload_init(&w, op, dt, d, rows, ws, threads))
+    return cli_error("recommend", "cannot allocate %zu rows of D %zu, or start %u threads", rows, d, threads);
+  for (size_t i = 0; i < n; i++) wk[i] = &w;
+  if (o->timing && nb_interleave(ks, wk, n, &o->mo, &r, err, sizeof err)) {
+    nb_workload_free(&w);
+    return cli_error("recommend", "%s", err);
   }
-  gate(c, n, op, dt, d, budget);
+  const nb_interleaved *rp = o->timing ? &r : NULL;
+  pick p[MAXB];
+  choose(c, n, rp, wk, o, op, dt, d, p);
 
-  cand t[MAXK]; /* the default, then the survivors */
-  size_t m = 0;
-  t[m++] = c[0];
-  for (size_t i = 1; i < n; i++)
-    if (c[i].pass) t[m++] = c[i];
-  if (timing && time_all(t, m, dt, d)) return cli_error("recommend", "out of memory");
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++)
-      if (t[j].k == c[i].k) c[i] = t[j];
-
-  const cand *best = &t[0];
-  for (size_t j = 1; timing && j < m; j++)
-    if (t[j].lo > NOISE && t[j].ratio > best->ratio) best = &t[j];
-
-  printf("\n%s %s D=%zu, budget %g ulp%s; default %s; a call: %zu rows\n", nb_op_name(op), nb_dtype_name(dt), d,
-         budget, op == NB_LAYERNORM ? " (floored)" : "", def->name, timed_rows(d));
-  printf("  %-34s %10s %10s %5s %12s  %s\n", "kernel", "declared", "measured", "gate", "ns/call",
-         "speed-up [95% CI]");
+  printf("\n%s %s D=%zu, %s (%s); rows per call: %zu, threads: %u", nb_op_name(op), nb_dtype_name(dt), d,
+         nb_ws_name(ws), nb_ws_describe(ws.kind), rows, threads);
+  if (rp) printf("; %u interleaved rounds", r.rounds);
+  printf("\n  %-34s %9s %9s %11s %8s %6s\n", "kernel", "declared", o->x ? "on input" : "", "rows/s", "GB/s", "cv%");
   for (size_t i = 0; i < n; i++) {
-    printf("  %-34s %10.4g %10.4g %5s", c[i].k->name, c[i].bound, c[i].measured, c[i].pass ? "pass" : "FAIL");
-    if (timing && (c[i].pass || i == 0))
-      printf(" %12.1f  %.3f [%.3f, %.3f]\n", c[i].sec * 1e9, c[i].ratio, c[i].lo, c[i].hi);
+    char meas[16] = "";
+    if (o->x) snprintf(meas, sizeof meas, "%.4g", c[i].measured);
+    printf("  %-34s %9.4g %9s", ks[i]->name, c[i].bound, meas);
+    if (rp)
+      printf(" %11.4g %8.2f %6.2f%s\n", r.rows_per_s[i], nb_workload_bytes(&w, ks[i]) / r.st[i].median,
+             100 * r.st[i].cv, r.noisy[i] ? " NOISY" : "");
     else
-      printf(" %12s  -\n", "-");
+      printf(" %11s\n", "not timed");
   }
-  if (!c[0].pass)
-    printf("  warning: the default choice fails the accuracy gate (measured %.4g ulp > %g)\n", c[0].measured,
-           budget);
-  if (best == &t[0])
-    printf("  -> %s (default kept%s)\n", def->name,
-           timing ? m > 1 ? ": no speed-up beyond noise" : ": no other kernel passes the gate" : ": not timed");
-  else
-    printf("  -> %s: %.3fx the default [%.3f, %.3f]\n", best->k->name, best->ratio, best->lo, best->hi);
-  nb_wisdom_add(best->k, d, budget, timing ? best->ratio : 1.0);
+  printf("  %-6s %-34s %11s  %-40s %s\n", "budget", "ship", "rows/s", "verdict: fastest over runner-up [95%]",
+         "over the more accurate choice [95%]");
+  for (size_t b = 0; b < o->nb; b++) {
+    char bbuf[16], v1[64], v2[128], verdict[160];
+    const pick *q = &p[b];
+    const char *bn = budget_name(bbuf, sizeof bbuf, o->budgets[b]);
+    if (!q->any) {
+      printf("  %-6s %-34s\n", bn, "(no kernel within the budget)");
+      continue;
+    }
+    if (!strcmp(q->verdict, "winner") || !strcmp(q->verdict, "only") || !strcmp(q->verdict, "untimed"))
+      snprintf(verdict, sizeof verdict, "%s %s", q->verdict, q->has_runner ? fmt_ratio(v1, sizeof v1, q->vs_runner) : "");
+    else
+      snprintf(verdict, sizeof verdict, "%s: %s, %s %s", q->verdict, ks[q->fastest]->name, ks[q->runner]->name,
+               fmt_ratio(v1, sizeof v1, q->vs_runner));
+    char sp[16] = "-";
+    if (rp) snprintf(sp, sizeof sp, "%.4g", r.rows_per_s[q->ship]);
+    if (q->has_prev && rp)
+      snprintf(v2, sizeof v2, "%s over %s", fmt_ratio(v1, sizeof v1, q->vs_prev), ks[q->prev]->name);
+    else if (q->has_prev)
+      snprintf(v2, sizeof v2, "instead of %s", ks[q->prev]->name);
+    else
+      snprintf(v2, sizeof v2, "-");
+    printf("  %-6s %-34s %11s  %-40s %s\n", bn, ks[q->ship]->name, sp, verdict, v2);
+    nb_val row[NREC_COLS] = {
+        {nb_op_name(op), 0}, {nb_dtype_name(dt), 0}, {NULL, (double)d}, {nb_ws_name(ws), 0}, {NULL, (double)rows},
+        {NULL, threads}, {NULL, o->budgets[b]}, {ks[q->ship]->name, 0}, {NULL, c[q->ship].bound},
+        {NULL, c[q->ship].measured}, {NULL, speed(rp, q->ship)},
+        {NULL, rp ? nb_workload_bytes(&w, ks[q->ship]) / r.st[q->ship].median : NAN}, {q->verdict, 0},
+        {ks[q->fastest]->name, 0}, {q->has_runner ? ks[q->runner]->name : "", 0}, {NULL, q->vs_runner.ratio},
+        {NULL, q->vs_runner.lo}, {NULL, q->vs_runner.hi}, {NULL, rp ? r.noisy[q->fastest] : NAN},
+        {q->has_prev ? ks[q->prev]->name : "", 0}, {NULL, q->vs_prev.ratio}, {NULL, q->vs_prev.lo},
+        {NULL, q->vs_prev.hi}};
+    if (rec_add(rs, row)) {
+      if (rp) nb_interleaved_free(&r);
+      nb_workload_free(&w);
+      return cli_error("recommend", "out of memory");
+    }
+    if (o->budgets[b] == o->wisdom_budget && wisdom_k) {
+      *wisdom_k = ks[q->ship];
+      *wisdom_speedup = 1;
+      for (size_t i = 0; rp && i < n; i++) /* over the static default choice */
+        if (ks[i] == nb_choose(op, dt, d, NULL)) *wisdom_speedup = nb_interleaved_ratio(&r, wk, i, q->ship).ratio;
+    }
+  }
+  if (rp) nb_interleaved_free(&r);
+  nb_workload_free(&w);
   return 0;
-}
-
-static int parse_op(const char *s, int *op) {
-  if (!strcmp(s, "all")) return *op = -1, 0;
-  for (int i = NB_RMSNORM; i <= NB_LAYERNORM; i++)
-    if (!strcmp(s, nb_op_name((nb_op)i))) return *op = i, 0;
-  return -1;
-}
-
-static int parse_dtype(const char *s, int *dt) {
-  if (!strcmp(s, "all")) return *dt = -1, 0;
-  for (int i = NB_F32; i <= NB_BF16; i++)
-    if (!strcmp(s, nb_dtype_name((nb_dtype)i))) return *dt = i, 0;
-  return -1;
 }
 
 static void help(void) {
   printf("usage: normbench recommend [--op rmsnorm|layernorm|all] [--dtype f32|f16|bf16|all]\n"
-         "                           [--budget ULP] [--d LIST] [--wisdom FILE] [--no-timing]\n\n"
-         "For each op, dtype and row length D (default 128,1024,4096,16384), gates every\n"
-         "kernel this CPU runs on accuracy -- declared bound at D and measured error on\n"
-         "%zu rows each of normal, constmag, massive4, shift10 and student3 inputs, both\n"
-         "within the budget (default: 1 ulp; LayerNorm floored; 16-bit faithful) --, times\n"
-         "the survivors interleaved with the dispatcher's default choice (%d rounds), and\n"
-         "recommends the fastest one whose speed-up's 95%% CI lies above %.2f; otherwise\n"
-         "the default stays. --wisdom FILE writes the choices as a wisdom file for\n"
-         "nb_wisdom_load() or NORMBENCH_WISDOM=FILE (buckets not measured keep the\n"
-         "default choice). NORMBENCH_KERNEL and NORMBENCH_WISDOM are ignored here.\n\n"
-         "Under emulation timings are meaningless: nothing is timed, the accuracy gate\n"
-         "still runs and the wisdom file records the default choices. Emulation is\n"
-         "--no-timing, a QEMU_* environment variable, a /proc/cpuinfo of another\n"
-         "architecture (qemu-user), or QEMU's TCG hypervisor signature (x86).\n",
-         (size_t)GATE_ROWS, ROUNDS, NOISE);
+         "                           [--d LIST] [--shape LIST] [--rows N] [--threads N]\n"
+         "                           [--budget ULP] [--wisdom FILE] [--input X.npy [--weight G.npy]]\n"
+         "                           [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--no-timing]\n\n"
+         "For each op, dtype, row length D (default 4096) and shape (default decode,batch,prefill;\n"
+         "the names of perf's --working-set), times every kernel that runs here in one interleaved run\n"
+         "(--repetitions rounds, default 21, of at least --min-time seconds, default 0.005) and\n"
+         "names, at each error budget (0.5, 1, 4, 16, 64 ulp, any; and --budget), the kernel to ship:\n"
+         "the fastest whose declared bound at the D bucket's largest D is within the budget (and,\n"
+         "with --input, whose largest error on the first %d of those rows, gain --weight or 1, is\n"
+         "too). It is the winner when the 95%% interval of its speed over the runner-up excludes 1;\n"
+         "otherwise (tie, or a NOISY fastest) the more accurate of the two is shipped. Each line\n"
+         "gives the speed-up over the choice at the next tighter budget, with its interval. Budgets\n"
+         "are read to 1%%: the accurate kernels' 0.5 + O(2^-20) ulp is 0.5.\n\n"
+         "--wisdom FILE writes the choices at --budget (default: the library's %g ulp) for the\n"
+         "first shape as a wisdom file; the library (nb_wisdom_load, NORMBENCH_WISDOM=FILE) takes\n"
+         "each line as written, its budget included, with no nb_set_policy call. Buckets not measured\n"
+         "keep the default choice. --csv and --json write one record per case and budget.\n"
+         "NORMBENCH_KERNEL and NORMBENCH_WISDOM are ignored here.\n\n"
+         "Under emulation timings are meaningless: nothing is timed, and each budget takes the\n"
+         "dispatcher's static choice. Emulation is --no-timing, a QEMU_* environment variable, a\n"
+         "/proc/cpuinfo of another architecture (qemu-user), or QEMU's TCG signature (x86).\n",
+         INPUT_ROWS, nb_default_budget(NB_RMSNORM, NB_F32));
+}
+
+static int parse_all(const char *s, int *v, int (*parse)(const char *, int *)) {
+  if (!strcmp(s, "all")) return *v = -1, 0;
+  return parse(s, v);
+}
+static int op_of(const char *s, int *v) {
+  nb_op op;
+  return nb_op_parse(s, &op) ? -1 : (*v = (int)op, 0);
+}
+static int dt_of(const char *s, int *v) {
+  nb_dtype dt;
+  return nb_dtype_parse(s, &dt) ? -1 : (*v = (int)dt, 0);
+}
+
+static int load_array(const char *opt, const char *path, nb_array *a) {
+  char err[NB_ARR_ERRLEN];
+  if (nb_arr_load(path, a, err, sizeof err)) return cli_error("recommend", "%s %s: %s", opt, path, err);
+  return 0;
 }
 
 int cmd_recommend(int argc, char **argv) {
-  static const struct option opts[] = {{"op", required_argument, 0, 'o'},     {"dtype", required_argument, 0, 't'},
-                                       {"budget", required_argument, 0, 'b'}, {"d", required_argument, 0, 'd'},
-                                       {"wisdom", required_argument, 0, 'w'}, {"no-timing", no_argument, 0, 'n'},
-                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-  int op = -1, dt = -1, no_timing = 0, c;
-  double budget = 0;
-  size_t ds[32] = {128, 1024, 4096, 16384}, nd = 4;
-  const char *wisdom = NULL;
+  enum { O_OP = 1, O_DT, O_BUDGET, O_D, O_SHAPE, O_ROWS, O_THREADS, O_WISDOM, O_INPUT, O_WEIGHT, O_REP, O_MIN,
+         O_CSV, O_JSON, O_NOTIME, O_HELP };
+  static const struct option opts[] = {
+      {"op", 1, 0, O_OP},         {"dtype", 1, 0, O_DT},       {"budget", 1, 0, O_BUDGET},
+      {"d", 1, 0, O_D},           {"shape", 1, 0, O_SHAPE},    {"rows", 1, 0, O_ROWS},
+      {"threads", 1, 0, O_THREADS}, {"wisdom", 1, 0, O_WISDOM}, {"input", 1, 0, O_INPUT},
+      {"weight", 1, 0, O_WEIGHT}, {"repetitions", 1, 0, O_REP}, {"min-time", 1, 0, O_MIN},
+      {"csv", 1, 0, O_CSV},       {"json", 1, 0, O_JSON},      {"no-timing", 0, 0, O_NOTIME},
+      {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
+  int op = -1, dt = -1, no_timing = 0, ch, d_given = 0;
+  size_t ds[MAX_D] = {4096}, nd = 1, nws = 3, rows = 0, v;
+  nb_ws shapes[MAX_SHAPES] = {{NB_WS_DECODE, 0, 0}, {NB_WS_BATCH, 0, 0}, {NB_WS_PREFILL, 0, 0}};
+  unsigned threads = 1;
+  const char *wisdom = NULL, *input = NULL, *weight = NULL, *csv = NULL, *json = NULL;
+  ropts o = {.budgets = {0.5, 1, 4, 16, 64, INFINITY}, .nb = 6, .mo = {21, 0.005}};
+  o.wisdom_budget = nb_default_budget(NB_RMSNORM, NB_F32);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'o':
-      if (parse_op(optarg, &op)) return cli_error("recommend", "--op wants rmsnorm, layernorm or all, got '%s'", optarg);
+  while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (ch) {
+    case O_OP:
+      if (parse_all(optarg, &op, op_of))
+        return cli_error("recommend", "--op wants rmsnorm, layernorm or all, got '%s'", optarg);
       break;
-    case 't':
-      if (parse_dtype(optarg, &dt))
+    case O_DT:
+      if (parse_all(optarg, &dt, dt_of))
         return cli_error("recommend", "--dtype wants f32, f16, bf16 or all, got '%s'", optarg);
       break;
-    case 'b':
-      if (cli_parse_double(optarg, &budget) || !(budget > 0))
+    case O_BUDGET:
+      if (cli_parse_double(optarg, &o.wisdom_budget) || !(o.wisdom_budget > 0) || o.wisdom_budget > 1e300)
         return cli_error("recommend", "--budget wants a positive number of ulps, got '%s'", optarg);
       break;
-    case 'd':
-      if (cli_parse_size_list(optarg, ds, sizeof ds / sizeof ds[0], &nd))
+    case O_D:
+      if (cli_parse_size_list(optarg, ds, MAX_D, &nd))
         return cli_error("recommend", "--d wants a list of row lengths like 128,4096, got '%s'", optarg);
       for (size_t i = 0; i < nd; i++)
         if (ds[i] == 0 || ds[i] > ((size_t)1 << 20))
           return cli_error("recommend", "--d: row lengths are 1 to 1048576, got %zu", ds[i]);
+      d_given = 1;
       break;
-    case 'w': wisdom = optarg; break;
-    case 'n': no_timing = 1; break;
-    case 'h': help(); return 0;
-    default: return cli_error("recommend", "unknown option '%s' (normbench recommend --help)", argv[optind - 1]);
+    case O_SHAPE: {
+      char buf[256];
+      snprintf(buf, sizeof buf, "%s", optarg);
+      nws = 0;
+      for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (nws == MAX_SHAPES || nb_ws_parse(t, &shapes[nws++]))
+          return cli_error("recommend", "--shape wants decode, batch, prefill, rows:N, l1, l2, llc, mem or bytes, got '%s'",
+                           optarg);
+      if (!nws) return cli_error("recommend", "--shape wants at least one shape");
+      break;
+    }
+    case O_ROWS:
+      if (cli_parse_size(optarg, &rows) || rows == 0 || rows > (1u << 24))
+        return cli_error("recommend", "--rows wants rows per call in [1, 2^24], got '%s'", optarg);
+      break;
+    case O_THREADS:
+      if (cli_parse_size(optarg, &v) || v == 0 || (long)v > ncpu)
+        return cli_error("recommend", "--threads wants 1..%ld (the CPUs online), got '%s'", ncpu, optarg);
+      threads = (unsigned)v;
+      break;
+    case O_REP:
+      if (cli_parse_size(optarg, &v) || v < 5 || v > 10000)
+        return cli_error("recommend", "--repetitions wants 5..10000, got '%s'", optarg);
+      o.mo.repetitions = (unsigned)v;
+      break;
+    case O_MIN:
+      if (cli_parse_double(optarg, &o.mo.min_time) || o.mo.min_time <= 0 || o.mo.min_time > 60)
+        return cli_error("recommend", "--min-time wants seconds in (0, 60], got '%s'", optarg);
+      break;
+    case O_WISDOM: wisdom = optarg; break;
+    case O_INPUT: input = optarg; break;
+    case O_WEIGHT: weight = optarg; break;
+    case O_CSV: csv = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_NOTIME: no_timing = 1; break;
+    case O_HELP: help(); return 0;
+    default: return cli_error("recommend", "unknown or incomplete option '%s' (normbench recommend --help)", argv[optind - 1]);
     }
   }
   if (optind < argc) return cli_error("recommend", "unexpected argument '%s'", argv[optind]);
+  if (weight && !input) return cli_error("recommend", "--weight needs --input");
+  if (input && d_given) return cli_error("recommend", "--input gives D (its row length): no --d");
+  if (rows && nws < MAX_SHAPES) shapes[nws++] = (nb_ws){NB_WS_ROWS, 0, rows};
+  int in_ladder = 0;
+  for (size_t b = 0; b < o.nb; b++) in_ladder |= o.budgets[b] == o.wisdom_budget;
+  if (!in_ladder) { /* --budget joins the ladder, in order */
+    size_t b = o.nb++;
+    for (; b > 0 && o.budgets[b - 1] > o.wisdom_budget; b--) o.budgets[b] = o.budgets[b - 1];
+    o.budgets[b] = o.wisdom_budget;
+  }
+  nb_array x = {0}, g = {0};
+  if (input) {
+    if (load_array("--input", input, &x)) return 2;
+    if (weight && load_array("--weight", weight, &g)) return nb_arr_free(&x), 2;
+    if (weight && (g.ndim != 1 || g.cols != x.cols)) {
+      nb_arr_free(&x), nb_arr_free(&g);
+      return cli_error("recommend", "--weight wants %zu values (the rows of --input), got %zu", x.cols, g.cols);
+    }
+    ds[0] = x.cols, nd = 1;
+    o.x = &x, o.g = weight ? &g : NULL;
+  }
 
   /* Measure against the static default, whatever the environment says. */
   unsetenv("NORMBENCH_KERNEL");
   unsetenv("NORMBENCH_WISDOM");
   nb_dispatch_reset();
-  nb_set_policy(NB_POLICY_FASTEST, budget);
   const char *emu = no_timing ? "--no-timing" : emulated();
+  o.timing = !emu;
+  nb_machine m;
+  nb_machine_get(&m);
+  m.pinned_cpu = nb_pin_thread(-1);
   printf("cpu: %s\nbuild: %s\n", nb_cpu_signature(), nb_build_id());
   if (emu)
-    printf("timing: off (%s): timings under emulation are meaningless; choices follow the static priority\n", emu);
+    printf("timing: off (%s): timings under emulation are meaningless; each budget takes the static choice (not timed)\n",
+           emu);
 
-  for (int o = NB_RMSNORM; o <= NB_LAYERNORM; o++)
-    for (int t = NB_F32; t <= NB_BF16; t++)
-      for (size_t i = 0; i < nd; i++) {
-        if ((op >= 0 && o != op) || (dt >= 0 && t != dt)) continue;
-        int rc = one((nb_op)o, (nb_dtype)t, ds[i], !emu);
-        if (rc) return rc;
-      }
-  if (wisdom) {
-    if (nb_wisdom_save(wisdom)) return cli_error("recommend", "cannot write %s: %s", wisdom, strerror(errno));
-    printf("\nwisdom written to %s\n", wisdom);
+  const nb_kernel *wk[2][3][MAX_D] = {{{0}}};
+  double wsp[2][3][MAX_D];
+  records rs = {0};
+  int rc = 0;
+  for (int a = NB_RMSNORM; !rc && a <= NB_LAYERNORM; a++)
+    for (int t = NB_F32; !rc && t <= NB_BF16; t++)
+      for (size_t i = 0; !rc && i < nd; i++)
+        for (size_t s = 0; !rc && s < nws; s++) {
+          if ((op >= 0 && a != op) || (dt >= 0 && t != dt)) continue;
+          rc = one((nb_op)a, (nb_dtype)t, ds[i], shapes[s], &m, threads, &o, &rs, s == 0 ? &wk[a][t][i] : NULL,
+                   &wsp[a][t][i]);
+        }
+  if (!rc && wisdom) {
+    /* the lines chosen, on a fresh dispatcher: unmeasured buckets keep the default */
+    nb_dispatch_reset();
+    for (int a = 0; a < 2; a++)
+      for (int t = 0; t < 3; t++)
+        for (size_t i = 0; i < nd; i++)
+          if (wk[a][t][i]) nb_wisdom_add(wk[a][t][i], ds[i], o.wisdom_budget, wsp[a][t][i]);
+    printf("\n");
+    for (int a = 0; a < 2; a++)
+      for (int t = 0; t < 3; t++)
+        for (size_t i = 0; i < nd; i++)
+          if (wk[a][t][i])
+            printf("wisdom: %s %s D %zu..%zu within %g ulp: %s\n", nb_op_name((nb_op)a), nb_dtype_name((nb_dtype)t),
+                   nb_bucket_min(nb_bucket(ds[i])), nb_bucket_max(nb_bucket(ds[i])), o.wisdom_budget,
+                   wk[a][t][i]->name);
+    if (nb_wisdom_save(wisdom)) rc = cli_error("recommend", "cannot write %s: %s", wisdom, strerror(errno));
+    else printf("wisdom written to %s\n", wisdom);
   }
-  return 0;
+  if (!rc && (csv || json)) {
+    char notes[MAX_SHAPES][192];
+    const char *np[MAX_SHAPES];
+    for (size_t s = 0; s < nws; s++) {
+      snprintf(notes[s], sizeof notes[s], "shape %s: %s", nb_ws_name(shapes[s]), nb_ws_describe(shapes[s].kind));
+      np[s] = notes[s];
+    }
+    nb_records rec = {"normbench recommend", np, nws, rec_cols, NREC_COLS, rs.n, rs.v};
+    if (csv) rc = cli_write_records("recommend", csv, &m, &rec, nb_records_write_csv);
+    if (!rc && json) rc = cli_write_records("recommend", json, &m, &rec, nb_records_write_json);
+  }
+  free(rs.v);
+  nb_arr_free(&x), nb_arr_free(&g);
+  return rc;
 }

@@ -114,12 +114,43 @@ void nb_machine_get(nb_machine *m) {
 
 /* ---- working sets ------------------------------------------------------------ */
 
+static const char *ws_names[] = {"l1", "l2", "llc", "mem", "", "decode", "batch", "prefill"};
+
 const char *nb_ws_name(nb_ws ws) {
-  static const char *names[] = {"l1", "l2", "llc", "mem"};
   static _Thread_local char buf[32];
-  if (ws.kind != NB_WS_BYTES) return names[ws.kind];
-  snprintf(buf, sizeof buf, "%zu", ws.bytes);
+  if (ws.kind == NB_WS_BYTES) snprintf(buf, sizeof buf, "%zu", ws.bytes);
+  else if (ws.kind == NB_WS_ROWS) snprintf(buf, sizeof buf, "rows:%zu", ws.rows);
+  else return ws_names[ws.kind];
   return buf;
+}
+
+int nb_ws_parse(const char *s, nb_ws *ws) {
+  char *end;
+  *ws = (nb_ws){NB_WS_BYTES, 0, 0};
+  for (int i = 0; i < (int)(sizeof ws_names / sizeof ws_names[0]); i++)
+    if (*ws_names[i] && !strcmp(s, ws_names[i])) return ws->kind = (nb_ws_kind)i, 0;
+  int rows = !strncmp(s, "rows:", 5);
+  const char *num = rows ? s + 5 : s;
+  if (*num < '0' || *num > '9') return -1;
+  unsigned long long v = strtoull(num, &end, 10);
+  if (*end || v > (1ull << 40)) return -1;
+  if (rows) return v ? (ws->kind = NB_WS_ROWS, ws->rows = (size_t)v, 0) : -1;
+  return v >= 256 ? (ws->bytes = (size_t)v, 0) : -1;
+}
+
+const char *nb_ws_describe(nb_ws_kind kind) {
+  switch (kind) {
+  case NB_WS_L1: return "x + y fill half of L1d";
+  case NB_WS_L2: return "x + y fill half of L2 (cache-resident)";
+  case NB_WS_LLC: return "x + y fill half of the last-level cache";
+  case NB_WS_MEM: return "x + y fill 4x the last-level cache (memory-bound)";
+  case NB_WS_BYTES: return "x + y fill the bytes given";
+  case NB_WS_DECODE: return "1 row per call, the same row each call: x, y, g and b stay hot in L1";
+  case NB_WS_BATCH: return "64 rows per call, the same rows each call (in cache where they fit)";
+  case NB_WS_PREFILL: return "as many rows as fill x + y = 4x the last-level cache, streamed from memory";
+  case NB_WS_ROWS: return "N rows per call, the same rows each call";
+  }
+  return "?";
 }
 
 size_t nb_ws_bytes(nb_ws ws, const nb_machine *m) {
@@ -127,8 +158,9 @@ size_t nb_ws_bytes(nb_ws ws, const nb_machine *m) {
   case NB_WS_L1: return m->l1d / 2;
   case NB_WS_L2: return m->l2 / 2;
   case NB_WS_LLC: return m->llc / 2;
-  case NB_WS_MEM: return 4 * m->llc;
-  default: return ws.bytes;
+  case NB_WS_MEM: case NB_WS_PREFILL: return 4 * m->llc;
+  case NB_WS_BYTES: return ws.bytes;
+  default: return 0;
   }
 }
 

@@ -30,15 +30,30 @@ typedef struct {
  * absent). Calibrates the clock: call it before anything is timed. */
 void nb_machine_get(nb_machine *m);
 
-/* Working sets: where the data (x + y) should live. */
-typedef enum { NB_WS_L1, NB_WS_L2, NB_WS_LLC, NB_WS_MEM, NB_WS_BYTES } nb_ws_kind;
+/* Working sets: where the data (x + y) should live, by cache level or
+ * bytes; or the shape of a call as users have them, by rows per call. */
+typedef enum {
+  NB_WS_L1, NB_WS_L2, NB_WS_LLC, NB_WS_MEM, NB_WS_BYTES, /* x + y fill a size */
+  NB_WS_DECODE, NB_WS_BATCH, NB_WS_PREFILL, NB_WS_ROWS   /* shapes */
+} nb_ws_kind;
 typedef struct {
   nb_ws_kind kind;
   size_t bytes; /* NB_WS_BYTES: as given; otherwise filled by nb_ws_bytes */
+  size_t rows;  /* NB_WS_ROWS: rows per call */
 } nb_ws;
-const char *nb_ws_name(nb_ws ws); /* "l1" ... "mem", or the byte count */
+/* "l1" ... "mem", "decode", "batch", "prefill", the byte count, or
+ * "rows:N". */
+const char *nb_ws_name(nb_ws ws);
+/* One token of a --working-set list (a name above, BYTES >= 256 or
+ * rows:N). 0, or -1. */
+int nb_ws_parse(const char *s, nb_ws *ws);
+/* The one definition of each working set and shape, which `perf --help`,
+ * the README and REPORT.md quote. */
+const char *nb_ws_describe(nb_ws_kind kind);
+#define NB_BATCH_ROWS 64
 /* Target bytes for x + y: half of L1d, L2 or LLC (room for g, b, stack and
- * the other level's lines), or 4x LLC for memory. */
+ * the other level's lines), or 4x LLC for memory and prefill; shapes by
+ * rows: 0. */
 size_t nb_ws_bytes(nb_ws ws, const nb_machine *m);
 /* Rows of length d (element size sz) so that x + y fill 'bytes'; >= 1. */
 size_t nb_ws_rows(size_t bytes, size_t d, size_t sz);

@@ -4,216 +4,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- buffers and runs --------------------------------------------------------- */
+/* ---- runs ---------------------------------------------------------------------- */
 
-int nb_perf_buf_init(nb_perf_buf *pb, size_t ws_bytes, size_t d) {
-  memset(pb, 0, sizeof *pb);
-  pb->bytes = (ws_bytes + 127) / 128 * 128;
-  pb->d = d;
-  pb->base = nb_buffer(pb->bytes);
-  pb->g = nb_buffer(d * 4);
-  pb->b = nb_buffer(d * 4);
-  if (!pb->base || !pb->g || !pb->b) {
-    nb_perf_buf_free(pb);
-    return -1;
-  }
-  return 0;
-}
-
-void nb_perf_buf_free(nb_perf_buf *pb) {
-  free(pb->base);
-  free(pb->g);
-  free(pb->b);
-  memset(pb, 0, sizeof *pb);
-}
-
-/* Deterministic inputs of the kernel's dtype: x in about [-2, 2) with a
- * non-zero mean, g near 1, b near 0, so no kernel takes a special-value path. */
-static float val(uint32_t *s, float lo, float span) {
-  *s = *s * 1664525u + 1013904223u;
-  return lo + span * (float)(*s >> 8) * 0x1p-24f;
-}
-
-static void put(nb_dtype dt, void *p, size_t i, float v) {
-  if (dt == NB_F32) ((float *)p)[i] = v;
-  else ((uint16_t *)p)[i] = dt == NB_F16 ? nb_f32_to_f16(v) : nb_f32_to_bf16(v);
-}
-
-static void fill(nb_perf_buf *pb, nb_dtype dt, size_t n) {
-  uint32_t s = 12345;
-  for (size_t i = 0; i < n; i++) put(dt, pb->base, i, val(&s, -1.5f, 4));
-  for (size_t i = 0; i < pb->d; i++) {
-    put(dt, pb->g, i, val(&s, 0.5f, 1));
-    put(dt, pb->b, i, val(&s, -0.25f, 0.5f));
-  }
-}
-
-typedef struct {
-  const nb_kernel *k;
-  const void *x, *g, *b;
-  void *y;
-  size_t rows, d;
-  float eps;
-} kernel_ctx;
-
-static void run_kernel(void *p) {
-  kernel_ctx *c = p;
-  c->k->fn(c->x, c->g, c->b, c->y, c->rows, c->d, c->d, c->d, c->eps);
-  nb_clobber(c->y);
-}
-
-typedef struct {
-  nb_probe p;
-  const float *x;
-  float *y;
-  size_t n;
-} probe_ctx;
-
-static void run_probe(void *p) {
-  probe_ctx *c = p;
-  nb_probe_run(c->p, c->x, c->y, c->n);
-  nb_clobber(c->y);
-}
-
-static void finish(nb_perf_row *row) {
+static void finish(nb_perf_row *row, const nb_workload *w) {
+  row->ws = w->ws;
+  row->ws_bytes = 2 * w->rows * w->d * nb_dtype_size(w->dtype);
+  row->d = w->d;
+  row->threads = w->threads;
   row->gbps = row->bytes / row->r.st.median;
+  row->rows_per_s = NAN;
   row->copy_gbps = row->nt_gbps = row->frac_copy = row->frac_nt = NAN;
 }
 
-int nb_perf_kernel(const nb_kernel *k, size_t d, nb_ws ws, size_t ws_bytes, nb_perf_buf *pb,
-                   const nb_perf_opts *o, nb_perf_row *row, char *err, size_t errn) {
+int nb_perf_kernel(const nb_kernel *k, nb_workload *w, const nb_measure_opts *o, nb_perf_row *row, char *err,
+                   size_t errn) {
   memset(row, 0, sizeof *row);
-  size_t sz = nb_dtype_size(k->dtype);
-  size_t rows = nb_ws_rows(ws_bytes, d, sz);
-  if (2 * rows * d * sz > pb->bytes || d > pb->d) {
-    snprintf(err, errn, "internal: buffer too small for %s", k->name);
-    return -1;
-  }
-  fill(pb, k->dtype, rows * d);
-  kernel_ctx c = {k, pb->base, pb->g, k->op == NB_LAYERNORM ? pb->b : NULL,
-                  pb->base + pb->bytes / 2, rows, d, o->eps};
-  int rc = nb_run(k, c.x, c.g, c.b, c.y, rows, d, d, d, o->eps);
-  if (rc != NB_OK) {
-    snprintf(err, errn, "%s: %s", k->name, nb_strerror(rc));
-    return -1;
-  }
+  if (nb_measure_kernel(k, w, o, &row->r, err, errn)) return -1;
   row->name = k->name;
   row->k = k;
-  row->ws = ws;
-  row->ws_bytes = 2 * rows * d * sz;
-  row->d = d;
-  row->rows = rows;
-  row->bytes = (double)(2 * rows * d * sz + (c.b ? 2 : 1) * d * sz);
-  row->items = (double)(rows * d);
-  if (nb_measure(run_kernel, &c, &o->m, &row->r)) {
-    snprintf(err, errn, "out of memory");
-    return -1;
-  }
-  finish(row);
+  row->rows = w->rows;
+  row->bytes = nb_workload_bytes(w, k);
+  row->items = (double)(w->rows * w->d);
+  finish(row, w);
+  row->rows_per_s = (double)w->rows / row->r.st.median * 1e9;
   return 0;
 }
 
-int nb_perf_probe(nb_probe p, nb_ws ws, size_t ws_bytes, nb_perf_buf *pb, const nb_perf_opts *o,
-                  nb_perf_row *row) {
+int nb_perf_probe(nb_probe p, nb_workload *w, const nb_measure_opts *o, nb_perf_row *row) {
   memset(row, 0, sizeof *row);
-  size_t half = ws_bytes / 2 / 64 * 64;
-  if (half < 64) half = 64;
-  if (2 * half > pb->bytes) half = pb->bytes / 2 / 64 * 64;
-  fill(pb, NB_F32, half / 4);
-  probe_ctx c = {p, (const float *)pb->base, (float *)(pb->base + pb->bytes / 2), half / 4};
-  /* the read probe reads the whole working set (x and y), the copies move
-   * one half into the other: each touches ws bytes per call */
-  if (p == NB_PROBE_READ) {
-    c.n = 2 * half / 4;
-    c.y = (float *)pb->base;
-  }
+  if (nb_measure_probe(p, w, o, &row->r)) return -1;
   row->name = nb_probe_name(p);
-  row->ws = ws;
-  row->ws_bytes = 2 * half;
-  row->bytes = (double)(2 * half);
-  row->items = (double)c.n;
-  if (nb_measure(run_probe, &c, &o->m, &row->r)) return -1;
-  finish(row);
+  row->bytes = nb_probe_bytes(p, w);
+  row->items = row->bytes / 4 / (p == NB_PROBE_READ ? 1 : 2);
+  finish(row, w);
   return 0;
 }
 
-/* P(X <= k) for X ~ Binomial(n, 1/2), doubled and capped at 1 */
-static double sign_test(unsigned k, unsigned n) {
-  unsigned lo = k < n - k ? k : n - k;
-  double p = 0;
-  for (unsigned i = 0; i <= lo; i++) /* C(n, i) / 2^n in logs: no overflow */
-    p += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
-  return fmin(1, 2 * p);
-}
-
-int nb_perf_compare(const nb_kernel *a, const nb_kernel *b, size_t d, size_t ws_bytes, nb_perf_buf *pb,
-                    const nb_perf_opts *o, nb_compare *out, char *err, size_t errn) {
-  memset(out, 0, sizeof *out);
-  if (a->dtype != b->dtype) {
-    snprintf(err, errn, "%s and %s have different dtypes: their bytes per call differ", a->name, b->name);
-    return -1;
-  }
-  size_t sz = nb_dtype_size(a->dtype), rows = nb_ws_rows(ws_bytes, d, sz);
-  if (2 * rows * d * sz > pb->bytes || d > pb->d) {
-    snprintf(err, errn, "internal: buffer too small");
-    return -1;
-  }
-  fill(pb, a->dtype, rows * d);
-  kernel_ctx c[2];
-  const nb_kernel *ks[2] = {a, b};
-  for (int i = 0; i < 2; i++) {
-    c[i] = (kernel_ctx){ks[i], pb->base, pb->g, ks[i]->op == NB_LAYERNORM ? pb->b : NULL,
-                        pb->base + pb->bytes / 2, rows, d, o->eps};
-    int rc = nb_run(ks[i], c[i].x, c[i].g, c[i].b, c[i].y, rows, d, d, d, o->eps);
-    if (rc != NB_OK) {
-      snprintf(err, errn, "%s: %s", ks[i]->name, nb_strerror(rc));
-      return -1;
-    }
-  }
-  size_t ia = nb_calibrate_iterations(run_kernel, &c[0], o->m.min_time);
-  size_t ib = nb_calibrate_iterations(run_kernel, &c[1], o->m.min_time);
-  out->iterations = ia > ib ? ia : ib;
-  out->rows = rows;
-  out->pairs = o->m.repetitions ? o->m.repetitions : 31;
-  double *ta = malloc(out->pairs * sizeof *ta), *tb = malloc(out->pairs * sizeof *tb);
-  double *r = malloc(out->pairs * sizeof *r);
-  if (!ta || !tb || !r) {
-    free(ta), free(tb), free(r);
-    snprintf(err, errn, "out of memory");
-    return -1;
-  }
-  double cpu, *t[2] = {ta, tb};
-  for (int i = 0; i < 2; i++) nb_sample(run_kernel, &c[i], out->iterations, &t[i][0], &cpu); /* warm-up */
-  for (unsigned p = 0; p < out->pairs; p++) {
-    /* a disturbed pair is taken again as a pair, so the two stay adjacent */
-    for (unsigned tries = 0;; tries++) {
-      int bad = nb_sample(run_kernel, &c[0], out->iterations, &ta[p], &cpu);
-      bad |= nb_sample(run_kernel, &c[1], out->iterations, &tb[p], &cpu);
-      if (!bad || tries == 3) break;
-      out->retaken++;
-    }
-    r[p] = tb[p] / ta[p];
-    out->b_slower += tb[p] > ta[p];
-  }
-  out->a_median_ns = nb_median(ta, out->pairs);
-  out->b_median_ns = nb_median(tb, out->pairs);
-  out->ratio = nb_median(r, out->pairs);
-  nb_bootstrap_median(r, out->pairs, 10000, 0.95, &out->ratio_lo, &out->ratio_hi);
-  out->sign_p = sign_test(out->b_slower, out->pairs);
-  free(ta), free(tb), free(r);
-  return 0;
+static int same_ws(const nb_perf_row *a, const nb_perf_row *b) {
+  /* shapes by rows: the probe of that D; sizes: one probe for every D */
+  int by_rows = a->ws.kind >= NB_WS_DECODE && a->ws.kind != NB_WS_PREFILL;
+  return a->ws.kind == b->ws.kind && a->ws.bytes == b->ws.bytes && a->ws.rows == b->ws.rows &&
+         a->threads == b->threads && (!by_rows || a->d == b->d);
 }
 
 void nb_perf_link_probes(nb_perf_row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (!rows[i].k) continue;
     for (size_t j = 0; j < n; j++) {
-      if (rows[j].k || rows[j].ws.kind != rows[i].ws.kind || rows[j].ws.bytes != rows[i].ws.bytes) continue;
+      if (rows[j].k || !same_ws(&rows[i], &rows[j])) continue;
       if (strcmp(rows[j].name, nb_probe_name(NB_PROBE_COPY)) == 0) rows[i].copy_gbps = rows[j].gbps;
       if (strcmp(rows[j].name, nb_probe_name(NB_PROBE_COPY_NT)) == 0) rows[i].nt_gbps = rows[j].gbps;
     }
     rows[i].frac_copy = rows[i].gbps / rows[i].copy_gbps;
-    if (rows[i].ws.kind == NB_WS_MEM) rows[i].frac_nt = rows[i].gbps / rows[i].nt_gbps;
+    if (rows[i].ws.kind == NB_WS_MEM || rows[i].ws.kind == NB_WS_PREFILL) rows[i].frac_nt = rows[i].gbps / rows[i].nt_gbps;
   }
 }
 
@@ -244,25 +87,26 @@ static const char *row_kind(const nb_perf_row *r) {
 
 void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
   nb_machine_write(f, m, "# ");
-  fprintf(f, "%-34s %6s %8s %7s %12s %8s %7s %7s %6s %6s %s\n", "name", "d", "ws", "rows", "median ns",
-          "GB/s", "vs copy", "vs NT", "cv%", "mad%", "notes (samples retaken: disturbed by the machine)");
+  fprintf(f, "%-34s %6s %8s %7s %3s %12s %8s %10s %7s %7s %6s %6s %s\n", "name", "d", "ws", "rows", "thr",
+          "median ns", "GB/s", "rows/s", "vs copy", "vs NT", "cv%", "mad%",
+          "notes (samples retaken: disturbed by the machine)");
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
-    char fc[16] = "", fn[16] = "", nr[24] = "-";
+    char fc[16] = "", fn[16] = "", nr[24] = "-", rs[24] = "-";
     if (!isnan(r->frac_copy)) snprintf(fc, sizeof fc, "%.2f", r->frac_copy);
     if (!isnan(r->frac_nt)) snprintf(fn, sizeof fn, "%.2f", r->frac_nt);
-    if (r->k) snprintf(nr, sizeof nr, "%zu", r->rows);
+    if (r->k) snprintf(nr, sizeof nr, "%zu", r->rows), snprintf(rs, sizeof rs, "%.4g", r->rows_per_s);
     char notes[48] = "";
     if (r->r.retaken) snprintf(notes, sizeof notes, "%u retaken, %u kept disturbed", r->r.retaken, r->r.disturbed);
-    fprintf(f, "%-34s %6zu %8s %7s %12.1f %8.2f %7s %7s %6.2f %6.2f %s%s\n", r->name, r->d,
-            nb_ws_name(r->ws), nr, r->r.st.median, r->gbps, fc, fn, 100 * r->r.st.cv, r->r.st.mad_pct,
+    fprintf(f, "%-34s %6zu %8s %7s %3u %12.1f %8.2f %10s %7s %7s %6.2f %6.2f %s%s\n", r->name, r->d,
+            nb_ws_name(r->ws), nr, r->threads, r->r.st.median, r->gbps, rs, fc, fn, 100 * r->r.st.cv, r->r.st.mad_pct,
             r->r.noisy ? "NOISY " : "", notes);
   }
 }
 
 const char nb_perf_csv_header[] =
-    "name,kind,op,dtype,d,working_set,ws_bytes,rows,repetitions,iterations,retaken,disturbed,reruns,noisy,"
-    "median_ns,min_ns,mean_ns,stddev_ns,cv,mad_pct,cpu_median_ns,bytes_per_call,gbytes_per_s,"
+    "name,kind,op,dtype,d,working_set,ws_bytes,rows,threads,repetitions,iterations,retaken,disturbed,reruns,noisy,"
+    "median_ns,min_ns,mean_ns,stddev_ns,cv,mad_pct,cpu_median_ns,bytes_per_call,gbytes_per_s,rows_per_s,"
     "copy_gbytes_per_s,frac_copy,nt_gbytes_per_s,frac_nt";
 
 static void csv_num(FILE *f, double v) {
@@ -275,9 +119,9 @@ void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, si
   fprintf(f, "%s\n", nb_perf_csv_header);
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
-    fprintf(f, "%s,%s,%s,%s,%zu,%s,%zu,%zu,%u,%zu,%u,%u,%u,%d", r->name, row_kind(r),
+    fprintf(f, "%s,%s,%s,%s,%zu,%s,%zu,%zu,%u,%u,%zu,%u,%u,%u,%d", r->name, row_kind(r),
             r->k ? nb_op_name(r->k->op) : "", r->k ? nb_dtype_name(r->k->dtype) : "f32", r->d,
-            nb_ws_name(r->ws), r->ws_bytes, r->rows, r->r.repetitions, r->r.iterations, r->r.retaken,
+            nb_ws_name(r->ws), r->ws_bytes, r->rows, r->threads, r->r.repetitions, r->r.iterations, r->r.retaken,
             r->r.disturbed, r->r.reruns, r->r.noisy);
     csv_num(f, r->r.st.median);
     csv_num(f, r->r.st.min);
@@ -288,6 +132,7 @@ void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, si
     csv_num(f, nb_median(r->r.cpu_ns, r->r.repetitions));
     csv_num(f, r->bytes);
     csv_num(f, r->gbps);
+    csv_num(f, r->rows_per_s);
     csv_num(f, r->copy_gbps);
     csv_num(f, r->frac_copy);
     csv_num(f, r->nt_gbps);
@@ -314,7 +159,10 @@ static void json_num(FILE *f, const char *key, double v, const char *sep) {
 }
 
 static void run_name(char *buf, size_t n, const nb_perf_row *r) {
-  snprintf(buf, n, "%s/d:%zu/ws:%s", r->name, r->d, nb_ws_name(r->ws));
+  if (r->threads > 1)
+    snprintf(buf, n, "%s/d:%zu/ws:%s/threads:%u", r->name, r->d, nb_ws_name(r->ws), r->threads);
+  else
+    snprintf(buf, n, "%s/d:%zu/ws:%s", r->name, r->d, nb_ws_name(r->ws));
 }
 
 static void json_entry(FILE *f, const nb_perf_row *r, size_t family, size_t instance, const char *agg,
@@ -330,10 +178,10 @@ static void json_entry(FILE *f, const nb_perf_row *r, size_t family, size_t inst
   fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %u,\n", agg ? "aggregate" : "iteration",
           r->r.repetitions);
   if (agg)
-    fprintf(f, "      \"threads\": 1,\n      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"%s\",\n",
-            agg, strcmp(agg, "cv") ? "time" : "percentage");
+    fprintf(f, "      \"threads\": %u,\n      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"%s\",\n",
+            r->threads, agg, strcmp(agg, "cv") ? "time" : "percentage");
   else
-    fprintf(f, "      \"repetition_index\": %d,\n      \"threads\": 1,\n", rep);
+    fprintf(f, "      \"repetition_index\": %d,\n      \"threads\": %u,\n", rep, r->threads);
   fprintf(f, "      \"iterations\": %zu,\n      ", r->r.iterations);
   json_num(f, "real_time", real, ",\n      ");
   json_num(f, "cpu_time", cpu, ",\n      \"time_unit\": \"ns\",\n      ");
@@ -341,6 +189,7 @@ static void json_entry(FILE *f, const nb_perf_row *r, size_t family, size_t inst
   if (!is_cv) {
     json_num(f, "bytes_per_second", r->bytes / real * 1e9, ",\n      ");
     json_num(f, "items_per_second", r->items / real * 1e9, ",\n      ");
+    if (r->k) json_num(f, "rows_per_second", (double)r->rows / real * 1e9, ",\n      ");
   }
   fprintf(f, "\"d\": %zu,\n      \"rows\": %zu,\n      \"working_set\": \"%s\",\n      \"ws_bytes\": %zu,\n      ",
           r->d, r->rows, nb_ws_name(r->ws), r->ws_bytes);
@@ -363,13 +212,14 @@ static size_t family_of(const nb_perf_row *rows, size_t i) {
   return fam;
 }
 
-void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
+static void json_context(FILE *f, const nb_machine *m, const char *executable) {
   const nb_clock *c = m->clock;
   fprintf(f, "{\n  \"context\": {\n    \"date\": ");
   json_str(f, m->date);
   fprintf(f, ",\n    \"host_name\": ");
   json_str(f, m->host);
-  fprintf(f, ",\n    \"executable\": \"normbench perf\",\n    \"num_cpus\": %d,\n    \"mhz_per_cpu\": %.0f,\n",
+  fprintf(f, ",\n    \"executable\": \"%s\",\n", executable);
+  fprintf(f, "    \"num_cpus\": %d,\n    \"mhz_per_cpu\": %.0f,\n",
           m->num_cpus, m->mhz);
   fprintf(f, "    \"cpu_scaling_enabled\": false,\n    \"caches\": [\n");
   for (int i = 0; i < m->ncaches; i++)
@@ -394,7 +244,12 @@ void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, s
   json_num(f, "clock_overhead_ns", c->overhead_ns, ",\n      ");
   fprintf(f, "\"pinned_cpu\": %d,\n      \"probe_isa\": \"%s\",\n", m->pinned_cpu, nb_probe_isa());
   fprintf(f, "      \"bytes\": \"x read + y written (rows * d elements each), + g and b read once per call\"\n");
-  fprintf(f, "    }\n  },\n  \"benchmarks\": [\n");
+  fprintf(f, "    }\n  },\n");
+}
+
+void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
+  json_context(f, m, "normbench perf");
+  fprintf(f, "  \"benchmarks\": [\n");
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
     size_t family = family_of(rows, i), instance = 0;
@@ -406,6 +261,53 @@ void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, s
     json_entry(f, r, family, instance, "median", 0, r->r.st.median, cs.median, 0);
     json_entry(f, r, family, instance, "stddev", 0, r->r.st.stddev, cs.stddev, 0);
     json_entry(f, r, family, instance, "cv", 0, r->r.st.cv, cs.cv, i + 1 == n);
+  }
+  fprintf(f, "  ]\n}\n");
+}
+
+/* ---- records: compare and recommend ------------------------------------------------ */
+
+static void csv_cell(FILE *f, const nb_val *v) {
+  if (v->s) fputs(v->s, f); /* names and labels: never a comma */
+  else if (!isnan(v->v)) fprintf(f, "%.6g", v->v);
+}
+
+void nb_records_write_csv(FILE *f, const nb_machine *m, const nb_records *r) {
+  nb_machine_write(f, m, "# ");
+  for (size_t i = 0; i < r->nnotes; i++) fprintf(f, "# %s\n", r->notes[i]);
+  for (size_t c = 0; c < r->ncols; c++) fprintf(f, "%s%s", c ? "," : "", r->cols[c]);
+  fputc('\n', f);
+  for (size_t i = 0; i < r->nrows; i++) {
+    for (size_t c = 0; c < r->ncols; c++) {
+      if (c) fputc(',', f);
+      csv_cell(f, &r->v[i * r->ncols + c]);
+    }
+    fputc('\n', f);
+  }
+}
+
+void nb_records_write_json(FILE *f, const nb_machine *m, const nb_records *r) {
+  json_context(f, m, r->what);
+  fprintf(f, "  \"notes\": [");
+  for (size_t i = 0; i < r->nnotes; i++) {
+    fprintf(f, "%s\n    ", i ? "," : "");
+    json_str(f, r->notes[i]);
+  }
+  fprintf(f, "\n  ],\n  \"results\": [\n");
+  for (size_t i = 0; i < r->nrows; i++) {
+    fprintf(f, "    {");
+    for (size_t c = 0; c < r->ncols; c++) {
+      const nb_val *v = &r->v[i * r->ncols + c];
+      const char *sep = c + 1 < r->ncols ? ", " : "";
+      if (v->s) {
+        fprintf(f, "\"%s\": ", r->cols[c]);
+        json_str(f, v->s);
+        fputs(sep, f);
+      } else {
+        json_num(f, r->cols[c], v->v, sep);
+      }
+    }
+    fprintf(f, "}%s\n", i + 1 < r->nrows ? "," : "");
   }
   fprintf(f, "  ]\n}\n");
 }

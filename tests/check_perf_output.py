@@ -142,9 +142,40 @@ p = run("perf", "--kernel", "layernorm_f32_naive_*", *quick, "--json", bad)
 ok(p.returncode != 0 and not os.path.exists(bad), "unwritable --json: error, no file")
 p = run("perf", "--kernel", "no_such_kernel")
 ok(p.returncode == 2 and "no kernel" in p.stderr, "unknown kernel glob: error")
-p = run("compare", "layernorm_f32_naive_scalar", "rmsnorm_bf16_naive_scalar")
-ok(p.returncode == 2 and p.stderr.count("\n") == 1, "compare with different dtypes: one-line error")
-ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json"], "no temporary files left")
+ok(all(r["rows_per_s"] and float(r["rows_per_s"]) > 0 for r in k) and all(r["threads"] == "1" for r in rows),
+   "kernel rows carry rows/s; one thread by default")
+
+# shapes and threads: rows per call as asked, the probes on the same threads
+p = run("perf", "--kernel", "rmsnorm_f32_twopass_*", "--d", "256", "--working-set", "decode", "--rows", "8",
+        "--threads", "2", "--repetitions", "3", "--min-time", "0.002", "--quiet", "--csv", os.path.join(tmp, "t.csv"))
+with open(os.path.join(tmp, "t.csv")) as f:
+    t = list(csv.DictReader(l for l in f if not l.startswith("#")))
+ok(p.returncode == 0 and {(r["working_set"], r["rows"]) for r in t if r["kind"] == "kernel"} == {("decode", "1"), ("rows:8", "8")},
+   "--working-set decode and --rows 8: 1 and 8 rows per call")
+ok(t and all(r["threads"] == "2" for r in t) and {r["name"] for r in t} >= {"probe_copy", "probe_copy_nt"},
+   "--threads 2: every row, the probes included, on two threads")
+p = run("perf", "--threads", "999")
+ok(p.returncode == 2 and p.stderr.count("\n") == 1, "--threads beyond the CPUs: one-line error, exit 2")
+
+# compare across dtypes, in rows/s, with CSV and JSON
+cc, cj = os.path.join(tmp, "c.csv"), os.path.join(tmp, "c.json")
+p = run("compare", "rmsnorm_f32_twopass_scalar", "rmsnorm_bf16_twopass_scalar", "layernorm_f32_naive_scalar",
+        "--d", "128", "--working-set", "batch", "--repetitions", "5", "--min-time", "0.002", "--quiet",
+        "--csv", cc, "--json", cj)
+ok(p.returncode == 0, "compare f32 against bf16 runs (%s)" % p.stderr.strip()[:200])
+with open(cc) as f:
+    c = list(csv.DictReader(l for l in f if not l.startswith("#")))
+ok(len(c) == 3 and {r["rows"] for r in c} == {"64"} and {r["dtype"] for r in c} == {"f32", "bf16"},
+   "every kernel normalizes the same 64 rows, each in its dtype")
+ok(c and c[0]["speed_vs_a"] == "1" and all(float(r["speed_lo"]) <= float(r["speed_vs_a"]) <= float(r["speed_hi"]) for r in c),
+   "speeds over A with their interval (A over itself: 1)")
+with open(cj) as f:
+    doc = json.load(f)
+ok(len(doc["results"]) == 3 and all(r["rows_per_s"] > 0 for r in doc["results"]) and "context" in doc,
+   "compare JSON: context and one result per kernel, in rows/s")
+p = run("compare", "rmsnorm_f32_twopass_scalar", "no_such_kernel")
+ok(p.returncode == 2 and p.stderr.count("\n") == 1 and p.stdout == "", "compare error: one line, nothing on stdout")
+ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json", "c.csv", "c.json", "t.csv"], "no temporary files left")
 
 print("1..%d" % count)
 sys.exit(1 if failed else 0)

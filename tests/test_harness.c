@@ -98,7 +98,7 @@ static void test_ws(void) {
   nb_machine m;
   nb_machine_get(&m);
   ok(m.l1d > 0 && m.l2 >= m.l1d && m.llc >= m.l2, "cache sizes read and ordered");
-  nb_ws mem = {NB_WS_MEM, 0}, l1 = {NB_WS_L1, 0};
+  nb_ws mem = {NB_WS_MEM, 0, 0}, l1 = {NB_WS_L1, 0, 0};
   ok(nb_ws_bytes(mem, &m) >= 4 * m.llc, "memory working set is at least 4x the LLC");
   size_t rows = nb_ws_rows(nb_ws_bytes(l1, &m), 64, 4);
   ok(2 * rows * 64 * 4 <= m.l1d && rows >= 1, "L1 working set: x + y fit L1d");

@@ -1,0 +1,353 @@
+#include "engine.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PAUSE() _mm_pause()
+#else
+#define PAUSE() ((void)0)
+#endif
+
+/* ---- helpers every command shares ------------------------------------------ */
+
+void nb_pack(nb_dtype dt, const float *src, void *dst, size_t n) {
+  if (dt == NB_F32) {
+    memcpy(dst, src, n * sizeof *src);
+    return;
+  }
+  uint16_t *h = dst;
+  for (size_t i = 0; i < n; i++) h[i] = dt == NB_F16 ? nb_f32_to_f16(src[i]) : nb_f32_to_bf16(src[i]);
+}
+
+void nb_unpack(nb_dtype dt, const void *src, float *dst, size_t n) {
+  if (dt == NB_F32) {
+    memcpy(dst, src, n * sizeof *dst);
+    return;
+  }
+  const uint16_t *h = src;
+  for (size_t i = 0; i < n; i++) dst[i] = dt == NB_F16 ? nb_f16_to_f32(h[i]) : nb_bf16_to_f32(h[i]);
+}
+
+size_t nb_select(const char *glob, int op, int dt, const nb_kernel **out, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < nb_kernel_count() && n < max; i++) {
+    const nb_kernel *k = nb_kernel_at(i);
+    if ((glob && fnmatch(glob, k->name, 0)) || (op >= 0 && (int)k->op != op) || (dt >= 0 && (int)k->dtype != dt) ||
+        !nb_kernel_runs_here(k))
+      continue;
+    out[n++] = k;
+  }
+  return n;
+}
+
+size_t nb_ws_rows_at(nb_ws ws, const nb_machine *m, size_t d, size_t sz) {
+  switch (ws.kind) {
+  case NB_WS_DECODE: return 1;
+  case NB_WS_BATCH: return NB_BATCH_ROWS;
+  case NB_WS_ROWS: return ws.rows;
+  default: return nb_ws_rows(nb_ws_bytes(ws, m), d, sz);
+  }
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+#define MAX_THREADS 64
+
+typedef void part_fn(void *ctx, unsigned i, unsigned n);
+
+struct nb_team {
+  unsigned n;
+  pthread_t th[MAX_THREADS];
+  _Atomic unsigned go, done;
+  _Atomic int stop;
+  part_fn *fn;
+  void *ctx;
+  int cpu0, ncpu;
+};
+
+/* Spin, then yield: a worker between calls must answer within the call's
+ * time, yet must not starve the other developers' processes for long. */
+static void wait_while(_Atomic unsigned *v, unsigned x, int below) {
+  for (unsigned spins = 0; below ? atomic_load(v) < x : atomic_load(v) == x; spins++) {
+    if (spins < (1u << 16))
+      PAUSE();
+    else
+      sched_yield();
+  }
+}
+
+typedef struct {
+  nb_team *t;
+  unsigned i;
+} worker_arg;
+
+static void *worker(void *p) {
+  worker_arg a = *(worker_arg *)p;
+  free(p);
+  nb_team *t = a.t;
+  nb_pin_thread((t->cpu0 + (int)a.i) % t->ncpu);
+  unsigned seen = 0;
+  for (;;) {
+    wait_while(&t->go, seen, 0);
+    seen = atomic_load(&t->go);
+    if (atomic_load(&t->stop)) return NULL;
+    t->fn(t->ctx, a.i, t->n);
+    atomic_fetch_add(&t->done, 1);
+  }
+}
+
+static void team_free(nb_team *t, unsigned started) {
+  atomic_store(&t->stop, 1);
+  atomic_fetch_add(&t->go, 1);
+  for (unsigned i = 1; i < started; i++) pthread_join(t->th[i], NULL);
+  free(t);
+}
+
+static nb_team *team_new(unsigned n) {
+  nb_team *t = calloc(1, sizeof *t);
+  if (!t || n > MAX_THREADS) return free(t), NULL;
+  t->n = n;
+  t->cpu0 = sched_getcpu() < 0 ? 0 : sched_getcpu();
+  t->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (t->ncpu < 1) t->ncpu = 1;
+  for (unsigned i = 1; i < n; i++) {
+    worker_arg *a = malloc(sizeof *a);
+    if (a) *a = (worker_arg){t, i};
+    if (!a || pthread_create(&t->th[i], NULL, worker, a)) {
+      free(a);
+      team_free(t, i);
+      return NULL;
+    }
+  }
+  return t;
+}
+
+static void team_run(nb_team *t, part_fn *fn, void *ctx) {
+  t->fn = fn;
+  t->ctx = ctx;
+  atomic_store(&t->done, 0);
+  atomic_fetch_add(&t->go, 1);
+  fn(ctx, 0, t->n);
+  wait_while(&t->done, t->n - 1, 1);
+}
+
+/* ---- workloads ------------------------------------------------------------------ */
+
+static float val(uint32_t *s, float lo, float span) {
+  *s = *s * 1664525u + 1013904223u;
+  return lo + span * (float)(*s >> 8) * 0x1p-24f;
+}
+
+/* Deterministic contents, packed once into the workload's dtype. */
+static void fill(nb_workload *w) {
+  uint32_t s = 12345;
+  float buf[4096];
+  size_t n = w->rows * w->d, sz = nb_dtype_size(w->dtype);
+  for (size_t i = 0; i < n; i += 4096) {
+    size_t m = n - i < 4096 ? n - i : 4096;
+    for (size_t j = 0; j < m; j++) buf[j] = val(&s, -1.5f, 4);
+    nb_pack(w->dtype, buf, (char *)w->x + i * sz, m);
+  }
+  for (size_t i = 0; i < w->d; i += 4096) {
+    size_t m = w->d - i < 4096 ? w->d - i : 4096;
+    for (size_t j = 0; j < m; j++) buf[j] = val(&s, 0.5f, 1);
+    nb_pack(w->dtype, buf, (char *)w->g + i * sz, m);
+    for (size_t j = 0; j < m; j++) buf[j] = val(&s, -0.25f, 0.5f);
+    nb_pack(w->dtype, buf, (char *)w->b + i * sz, m);
+  }
+}
+
+int nb_workload_init(nb_workload *w, nb_op op, nb_dtype dt, size_t d, size_t rows, nb_ws ws, unsigned threads) {
+  memset(w, 0, sizeof *w);
+  size_t sz = nb_dtype_size(dt);
+  *w = (nb_workload){.op = op, .dtype = dt, .d = d, .rows = rows, .ws = ws, .eps = 1e-5f,
+                     .threads = threads ? threads : 1};
+  if (d == 0 || rows == 0 || rows > ((size_t)1 << 40) / d / sz) return -1;
+  w->x = nb_buffer(rows * d * sz);
+  w->y = nb_buffer(rows * d * sz);
+  w->g = nb_buffer(d * sz);
+  w->b = nb_buffer(d * sz);
+  if (w->threads > 1 && !(w->team = team_new(w->threads))) goto fail;
+  if (!w->x || !w->y || !w->g || !w->b) goto fail;
+  fill(w);
+  return 0;
+fail:
+  nb_workload_free(w);
+  return -1;
+}
+
+void nb_workload_free(nb_workload *w) {
+  if (w->team) team_free(w->team, w->team->n);
+  free(w->x), free(w->y), free(w->g), free(w->b);
+  memset(w, 0, sizeof *w);
+}
+
+double nb_workload_bytes(const nb_workload *w, const nb_kernel *k) {
+  size_t sz = nb_dtype_size(w->dtype);
+  return (double)(2 * w->rows * w->d * sz + (k->op == NB_LAYERNORM ? 2 : 1) * w->d * sz);
+}
+
+/* ---- one kernel, one probe --------------------------------------------------------- */
+
+typedef struct {
+  const nb_kernel *k;
+  nb_workload *w;
+} kctx;
+
+static void kernel_part(void *p, unsigned i, unsigned n) {
+  kctx *c = p;
+  nb_workload *w = c->w;
+  size_t r0 = w->rows * i / n, r1 = w->rows * (i + 1) / n, off = r0 * w->d * nb_dtype_size(w->dtype);
+  if (r1 > r0)
+    c->k->fn((const char *)w->x + off, w->g, c->k->op == NB_LAYERNORM ? w->b : NULL, (char *)w->y + off, r1 - r0,
+             w->d, w->d, w->d, w->eps);
+}
+
+static void run_kernel(void *p) {
+  kctx *c = p;
+  if (c->w->team)
+    team_run(c->w->team, kernel_part, c);
+  else
+    kernel_part(c, 0, 1);
+  nb_clobber(c->w->y);
+}
+
+static int check(const nb_kernel *k, nb_workload *w, char *err, size_t errn) {
+  if (k->dtype != w->dtype) {
+    snprintf(err, errn, "internal: %s on a %s workload", k->name, nb_dtype_name(w->dtype));
+    return -1;
+  }
+  int rc = nb_run(k, w->x, w->g, k->op == NB_LAYERNORM ? w->b : NULL, w->y, w->rows, w->d, w->d, w->d, w->eps);
+  if (rc != NB_OK) {
+    snprintf(err, errn, "%s: %s", k->name, nb_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+int nb_measure_kernel(const nb_kernel *k, nb_workload *w, const nb_measure_opts *o, nb_result *r, char *err,
+                      size_t errn) {
+  kctx c = {k, w};
+  memset(r, 0, sizeof *r);
+  if (check(k, w, err, errn)) return -1;
+  if (nb_measure(run_kernel, &c, o, r)) {
+    snprintf(err, errn, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+/* The copies move x into y; the read probe reads both halves. Parts are
+ * whole 64-byte lines: the AVX2 probes use aligned loads. */
+typedef struct {
+  nb_probe p;
+  nb_workload *w;
+  size_t n; /* floats in x */
+} pctx;
+
+static void probe_part(void *p, unsigned i, unsigned n) {
+  pctx *c = p;
+  size_t lines = c->n / 16, a = lines * i / n * 16, b = i + 1 == n ? c->n : lines * (i + 1) / n * 16;
+  if (c->p == NB_PROBE_READ) {
+    nb_probe_run(c->p, (const float *)c->w->x + a, NULL, b - a);
+    nb_probe_run(c->p, (const float *)c->w->y + a, NULL, b - a);
+  } else {
+    nb_probe_run(c->p, (const float *)c->w->x + a, (float *)c->w->y + a, b - a);
+  }
+}
+
+static void run_probe(void *p) {
+  pctx *c = p;
+  if (c->w->team)
+    team_run(c->w->team, probe_part, c);
+  else
+    probe_part(c, 0, 1);
+  nb_clobber(c->w->y);
+}
+
+double nb_probe_bytes(nb_probe p, const nb_workload *w) {
+  (void)p; /* read: x and y once; copies: x read, y written */
+  return 2.0 * (double)(w->rows * w->d * nb_dtype_size(w->dtype) / 4 * 4);
+}
+
+int nb_measure_probe(nb_probe p, nb_workload *w, const nb_measure_opts *o, nb_result *r) {
+  pctx c = {p, w, w->rows * w->d * nb_dtype_size(w->dtype) / 4};
+  return nb_measure(run_probe, &c, o, r);
+}
+
+/* ---- k-way interleaved comparison ---------------------------------------------------- */
+
+void nb_interleaved_free(nb_interleaved *r) {
+  free(r->iterations), free(r->ns), free(r->st), free(r->noisy), free(r->rows_per_s);
+  memset(r, 0, sizeof *r);
+}
+
+int nb_interleave(const nb_kernel *const *ks, nb_workload *const *ws, size_t n, const nb_measure_opts *o,
+                  nb_interleaved *out, char *err, size_t errn) {
+  memset(out, 0, sizeof *out);
+  out->n = n;
+  out->rounds = o->repetitions ? o->repetitions : 21;
+  kctx *c = calloc(n ? n : 1, sizeof *c);
+  out->iterations = calloc(n ? n : 1, sizeof *out->iterations);
+  out->ns = calloc(n * out->rounds + 1, sizeof *out->ns);
+  out->st = calloc(n ? n : 1, sizeof *out->st);
+  out->noisy = calloc(n ? n : 1, sizeof *out->noisy);
+  out->rows_per_s = calloc(n ? n : 1, sizeof *out->rows_per_s);
+  if (!c || !out->iterations || !out->ns || !out->st || !out->noisy || !out->rows_per_s) {
+    free(c);
+    nb_interleaved_free(out);
+    snprintf(err, errn, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    c[i] = (kctx){ks[i], ws[i]};
+    if (check(ks[i], ws[i], err, errn)) {
+      free(c);
+      nb_interleaved_free(out);
+      return -1;
+    }
+    out->iterations[i] = nb_calibrate_iterations(run_kernel, &c[i], o->min_time);
+  }
+  double cpu, warm;
+  for (size_t i = 0; i < n; i++) nb_sample(run_kernel, &c[i], out->iterations[i], &warm, &cpu);
+  for (unsigned r = 0; r < out->rounds; r++)
+    for (size_t j = 0; j < n; j++) {
+      size_t i = (j + r) % n;
+      for (unsigned tries = 0; nb_sample(run_kernel, &c[i], out->iterations[i], &out->ns[i * out->rounds + r], &cpu);
+           tries++) {
+        if (tries == 3) {
+          out->disturbed++;
+          break;
+        }
+        out->retaken++;
+      }
+    }
+  for (size_t i = 0; i < n; i++) {
+    out->st[i] = nb_stats_of(&out->ns[i * out->rounds], out->rounds);
+    out->noisy[i] = out->st[i].cv > NB_NOISY_CV || out->st[i].mad_pct > NB_NOISY_MAD_PCT;
+    out->rows_per_s[i] = (double)ws[i]->rows / out->st[i].median * 1e9;
+  }
+  free(c);
+  return 0;
+}
+
+nb_ratio nb_interleaved_ratio(const nb_interleaved *r, nb_workload *const *ws, size_t i, size_t j) {
+  nb_ratio q = {NAN, NAN, NAN};
+  double *v = malloc(r->rounds * sizeof *v);
+  if (!v) return q;
+  double rows = (double)ws[j]->rows / (double)ws[i]->rows;
+  for (unsigned k = 0; k < r->rounds; k++) v[k] = rows * r->ns[i * r->rounds + k] / r->ns[j * r->rounds + k];
+  q.ratio = nb_median(v, r->rounds);
+  nb_bootstrap_median(v, r->rounds, 10000, 0.95, &q.lo, &q.hi);
+  free(v);
+  return q;
+}
