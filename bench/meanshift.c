@@ -12,6 +12,7 @@
  * first accurate kernel that runs here (correctly rounded), so what is
  * measured is the output format, not a kernel's error.
  * Usage: nb_meanshift [D [ROWS]]; CSV on stdout. */
+#include "engine.h"
 #include "gen.h"
 #include "normbench.h"
 
@@ -28,19 +29,6 @@ static const nb_kernel *accurate(nb_op op, nb_dtype dt) {
     if (k->op == op && k->dtype == dt && k->algo == NB_ACCURATE && nb_kernel_runs_here(k)) return k;
   }
   return NULL;
-}
-
-static void store(nb_dtype dt, void *p, size_t i, float v) {
-  if (dt == NB_F32)
-    ((float *)p)[i] = v;
-  else
-    ((uint16_t *)p)[i] = dt == NB_F16 ? nb_f32_to_f16(v) : nb_f32_to_bf16(v);
-}
-
-static double load(nb_dtype dt, const void *p, size_t i) {
-  if (dt == NB_F32) return ((const float *)p)[i];
-  uint16_t h = ((const uint16_t *)p)[i];
-  return dt == NB_F16 ? nb_f16_to_f32(h) : nb_bf16_to_f32(h);
 }
 
 static void moments(const double *v, size_t d, double *mean, double *sd, double *rms) {
@@ -76,18 +64,18 @@ int main(int argc, char **argv) {
     for (int dt = NB_F32; dt <= NB_BF16; dt++) {
       const nb_kernel *k = accurate((nb_op)op, (nb_dtype)dt);
       if (!k) continue;
-      for (size_t i = 0; i < d; i++) store((nb_dtype)dt, g, i, 1), store((nb_dtype)dt, b, i, 0);
+      for (size_t i = 0; i < d; i++) nb_storage_set((nb_dtype)dt, g, i, 1), nb_storage_set((nb_dtype)dt, b, i, 0);
       for (size_t j = 0; j < sizeof dists / sizeof dists[0]; j++) {
         double spread = 0, err = 0;
         for (size_t r = 0; r < rows; r++) {
           nb_gen_row(nb_dist_find(dists[j]), (nb_dtype)dt, 1, r, d, xf);
-          for (size_t i = 0; i < d; i++) store((nb_dtype)dt, x, i, xf[i]), xv[i] = xf[i];
+          for (size_t i = 0; i < d; i++) nb_storage_set((nb_dtype)dt, x, i, xf[i]), xv[i] = xf[i];
           int rc = nb_run(k, x, g, b, y, 1, d, d, d, 1e-5f);
           if (rc != NB_OK) {
             fprintf(stderr, "nb_meanshift: error: %s: %s\n", k->name, nb_strerror(rc));
             return 3;
           }
-          for (size_t i = 0; i < d; i++) yv[i] = load((nb_dtype)dt, y, i);
+          for (size_t i = 0; i < d; i++) yv[i] = nb_storage_get((nb_dtype)dt, y, i);
           double xm, xs, xr, ym, ys, yr, e = 0;
           moments(xv, d, &xm, &xs, &xr);
           moments(yv, d, &ym, &ys, &yr);

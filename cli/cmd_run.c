@@ -1,6 +1,7 @@
 /* normbench run: one kernel on the user's .npy arrays. */
 #include "cli.h"
 
+#include "engine.h"
 #include "normbench.h"
 #include "npy.h"
 
@@ -41,15 +42,7 @@ static void *convert(const nb_npy *a, nb_dtype dt) {
   void *out = malloc(a->count ? a->count * nb_dtype_size(dt) : 1);
   if (!out || !a->count) return out;
   if (a->dtype == dt) return memcpy(out, a->data, a->count * nb_dtype_size(dt));
-  const float *f = a->data;
-  const uint16_t *h = a->data;
-  for (size_t i = 0; i < a->count; i++) {
-    float v = a->dtype == NB_F32 ? f[i] : nb_f16_to_f32(h[i]);
-    if (dt == NB_F32)
-      ((float *)out)[i] = v;
-    else
-      ((uint16_t *)out)[i] = dt == NB_F16 ? nb_f32_to_f16(v) : nb_f32_to_bf16(v);
-  }
+  for (size_t i = 0; i < a->count; i++) nb_storage_set(dt, out, i, nb_storage_get(a->dtype, a->data, i));
   return out;
 }
 
@@ -133,10 +126,7 @@ int cmd_run(int argc, char **argv) {
     cli_error("run", "kernel '%s': %s", kname, nb_strerror(e));
     goto out;
   }
-  for (size_t i = 0; i < x.count; i++) {
-    const uint16_t *h = yk;
-    y[i] = k->dtype == NB_F32 ? ((float *)yk)[i] : k->dtype == NB_F16 ? nb_f16_to_f32(h[i]) : nb_bf16_to_f32(h[i]);
-  }
+  nb_unpack(k->dtype, yk, y, x.count);
   char err[NB_NPY_ERRLEN];
   if (nb_npy_write(yp, NB_F32, x.ndim, x.shape, y, err, sizeof err))
     cli_error("run", "output: %s", err);

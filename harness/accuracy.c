@@ -1,5 +1,6 @@
 #include "accuracy.h"
 
+#include "engine.h"
 #include "reference.h"
 
 #include <math.h>
@@ -131,20 +132,8 @@ void nb_metrics_merge(nb_metrics *a, const nb_metrics *m) {
 /* The case's values in the kernel's storage format. */
 static void *to_storage(const float *src, size_t n, nb_dtype dt) {
   void *p = malloc(n * nb_dtype_size(dt) + 1);
-  if (!p) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (dt == NB_F32)
-      ((float *)p)[i] = src[i];
-    else
-      ((uint16_t *)p)[i] = dt == NB_F16 ? nb_f32_to_f16(src[i]) : nb_f32_to_bf16(src[i]);
-  }
+  if (p) nb_pack(dt, src, p, n);
   return p;
-}
-
-static double from_storage(const void *p, size_t i, nb_dtype dt) {
-  if (dt == NB_F32) return ((const float *)p)[i];
-  uint16_t h = ((const uint16_t *)p)[i];
-  return dt == NB_F16 ? nb_f16_to_f32(h) : nb_bf16_to_f32(h);
 }
 
 int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
@@ -172,7 +161,7 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
     m->max_kappa = fmax(m->max_kappa, kap);
     for (size_t i = 0; i < d; i++) {
       size_t at = r * d + i;
-      double yv = from_storage(y, at, c->dt), v = c->v[at];
+      double yv = nb_storage_get(c->dt, y, at), v = c->v[at];
       double comp = nb_err(yv, v, c->dt);
       double e = c->op == NB_LAYERNORM ? nb_err_floored(yv, v, gd[i], c->dt) : comp;
       if (m->n == 0 || e > m->max_err) {

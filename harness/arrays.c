@@ -1,6 +1,7 @@
 /* Float views of .npy files, over the one .npy reader and writer (npy.c). */
 #include "arrays.h"
 
+#include "engine.h"
 #include "npy.h"
 
 #include <stdlib.h>
@@ -16,8 +17,7 @@ int nb_arr_load(const char *path, nb_array *a, char *err, size_t errlen) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  for (size_t i = 0; i < n.count; i++) /* binary16 widens exactly */
-    data[i] = n.dtype == NB_F16 ? nb_f16_to_f32(((const uint16_t *)n.data)[i]) : ((const float *)n.data)[i];
+  nb_unpack(n.dtype, n.data, data, n.count); /* binary16 widens exactly */
   *a = (nb_array){n.dtype, n.ndim, n.rows, n.cols, data};
   nb_npy_free(&n);
   return 0;

@@ -19,22 +19,29 @@
 
 /* ---- helpers every command shares ------------------------------------------ */
 
+float nb_storage_get(nb_dtype dt, const void *p, size_t i) {
+  if (dt == NB_F32) return ((const float *)p)[i];
+  uint16_t h = ((const uint16_t *)p)[i];
+  return dt == NB_F16 ? nb_f16_to_f32(h) : nb_bf16_to_f32(h);
+}
+
+void nb_storage_set(nb_dtype dt, void *p, size_t i, float v) {
+  if (dt == NB_F32)
+    ((float *)p)[i] = v;
+  else
+    ((uint16_t *)p)[i] = dt == NB_F16 ? nb_f32_to_f16(v) : nb_f32_to_bf16(v);
+}
+
 void nb_pack(nb_dtype dt, const float *src, void *dst, size_t n) {
-  if (dt == NB_F32) {
-    memcpy(dst, src, n * sizeof *src);
-    return;
-  }
-  uint16_t *h = dst;
-  for (size_t i = 0; i < n; i++) h[i] = dt == NB_F16 ? nb_f32_to_f16(src[i]) : nb_f32_to_bf16(src[i]);
+  if (dt == NB_F32 && n) memcpy(dst, src, n * sizeof *src);
+  else
+    for (size_t i = 0; i < n; i++) nb_storage_set(dt, dst, i, src[i]);
 }
 
 void nb_unpack(nb_dtype dt, const void *src, float *dst, size_t n) {
-  if (dt == NB_F32) {
-    memcpy(dst, src, n * sizeof *dst);
-    return;
-  }
-  const uint16_t *h = src;
-  for (size_t i = 0; i < n; i++) dst[i] = dt == NB_F16 ? nb_f16_to_f32(h[i]) : nb_bf16_to_f32(h[i]);
+  if (dt == NB_F32 && n) memcpy(dst, src, n * sizeof *dst);
+  else
+    for (size_t i = 0; i < n; i++) dst[i] = nb_storage_get(dt, src, i);
 }
 
 size_t nb_select(const char *glob, int op, int dt, const nb_kernel **out, size_t max) {

@@ -14,6 +14,9 @@
  * 16-bit to float is exact. */
 void nb_pack(nb_dtype dt, const float *src, void *dst, size_t n);
 void nb_unpack(nb_dtype dt, const void *src, float *dst, size_t n);
+/* Element i of an array stored in dt. */
+float nb_storage_get(nb_dtype dt, const void *p, size_t i);
+void nb_storage_set(nb_dtype dt, void *p, size_t i, float v);
 
 /* Registry kernels that run here, matching a glob on the name (NULL: any)
  * and op and dtype (-1: any), in registry order; at most max. */

@@ -1,7 +1,11 @@
 /* The harness's own parts: statistics on inputs whose answers are worked
  * out by hand, the clock against CLOCK_MONOTONIC (calibration sanity, not
- * speed), the probes' copies, working-set sizing. TAP. */
+ * speed), the probes' copies, working-set sizing and shapes, and the
+ * engine's structure (never its timings: the machine is shared): pack and
+ * unpack, kernel selection, threaded calls giving single-threaded bits, the
+ * interleaved comparison's bookkeeping and its ratio's interval. TAP. */
 #include "bench.h"
+#include "engine.h"
 #include "perf.h"
 #include "stats.h"
 #include "timer.h"
@@ -105,11 +109,123 @@ static void test_ws(void) {
   ok(nb_ws_rows(100, 4096, 4) == 1, "at least one row");
 }
 
+static void test_shapes(void) {
+  nb_machine m;
+  nb_machine_get(&m);
+  nb_ws w;
+  ok(!nb_ws_parse("decode", &w) && w.kind == NB_WS_DECODE && nb_ws_rows_at(w, &m, 4096, 4) == 1,
+     "decode: one row per call");
+  ok(!nb_ws_parse("batch", &w) && nb_ws_rows_at(w, &m, 4096, 2) == NB_BATCH_ROWS, "batch: 64 rows per call");
+  ok(!nb_ws_parse("prefill", &w) && 2 * nb_ws_rows_at(w, &m, 4096, 4) * 4096 * 4 >= 4 * m.llc - 2 * 4096 * 4,
+     "prefill: x + y fill 4x the LLC");
+  ok(!nb_ws_parse("rows:7", &w) && w.kind == NB_WS_ROWS && nb_ws_rows_at(w, &m, 100, 4) == 7 &&
+         !strcmp(nb_ws_name(w), "rows:7"),
+     "rows:7 parses, names itself, gives 7 rows");
+  ok(nb_ws_parse("rows:0", &w) && nb_ws_parse("255", &w) && nb_ws_parse("l9", &w) && nb_ws_parse("rows:x", &w),
+     "rows:0, 255 bytes, unknown names are refused");
+  ok(!nb_ws_parse("l2", &w) && !strcmp(nb_ws_name(w), "l2") && strstr(nb_ws_describe(NB_WS_PREFILL), "4x"),
+     "names round-trip; one description per name");
+}
+
+static void test_pack(void) {
+  float src[5] = {1, -0.5f, 65504, 1e-8f, 3.14159274f}, back[5];
+  uint16_t h[5];
+  nb_pack(NB_BF16, src, h, 5);
+  nb_unpack(NB_BF16, h, back, 5);
+  int same = 1;
+  for (int i = 0; i < 5; i++) same &= back[i] == nb_bf16_to_f32(nb_f32_to_bf16(src[i]));
+  ok(same && back[0] == 1 && back[1] == -0.5f, "bf16 pack rounds like nb_f32_to_bf16, unpack widens exactly");
+  nb_pack(NB_F16, src, h, 5);
+  ok(nb_storage_get(NB_F16, h, 2) == 65504 && nb_storage_get(NB_F16, h, 3) == nb_f16_to_f32(nb_f32_to_f16(1e-8f)),
+     "f16 pack and element access agree");
+}
+
+static void test_select(void) {
+  const nb_kernel *ks[256];
+  size_t n = nb_select("*_scalar", NB_RMSNORM, NB_F32, ks, 256), all = nb_select(NULL, -1, -1, ks + 128, 128);
+  int good = n > 0;
+  for (size_t i = 0; i < n; i++)
+    good &= ks[i]->op == NB_RMSNORM && ks[i]->dtype == NB_F32 && !strcmp(ks[i]->isa, "scalar");
+  size_t here = 0;
+  for (size_t i = 0; i < nb_kernel_count(); i++) here += nb_kernel_runs_here(nb_kernel_at(i)) != 0;
+  ok(good && all == (here < 128 ? here : 128), "nb_select: glob, op and dtype filter; every kernel that runs here");
+}
+
+/* Two threads split the rows; the bits are those of one call. */
+static void test_threads(void) {
+  const char *emu = getenv("NORMBENCH_EMULATED");
+  if (emu && !strcmp(emu, "1")) { /* qemu-user 7.2 here never returns from pthread_join */
+    n_test++;
+    printf("ok %d - threaded calls # SKIP emulated run\n", n_test);
+    return;
+  }
+  const nb_kernel *k = NULL, *ks[64];
+  size_t n = nb_select("layernorm_bf16_twopass_*", -1, -1, ks, 64);
+  if (n) k = ks[n - 1];
+  nb_workload w1, w2;
+  nb_measure_opts o = {3, 1e-4};
+  nb_result r;
+  char err[128];
+  int okay = k && !nb_workload_init(&w1, NB_LAYERNORM, NB_BF16, 300, 37, (nb_ws){NB_WS_ROWS, 0, 37}, 1) &&
+             !nb_workload_init(&w2, NB_LAYERNORM, NB_BF16, 300, 37, (nb_ws){NB_WS_ROWS, 0, 37}, 2);
+  if (!okay) {
+    ok(0, "workloads for the threads test");
+    return;
+  }
+  okay = !nb_measure_kernel(k, &w1, &o, &r, err, sizeof err);
+  nb_result_free(&r);
+  memset(w2.y, 0xff, 37 * 300 * 2);
+  okay &= !nb_measure_kernel(k, &w2, &o, &r, err, sizeof err);
+  ok(okay && r.repetitions == 3 && r.st.median > 0 && memcmp(w1.y, w2.y, 37 * 300 * 2) == 0,
+     "a call split across 2 threads writes every row, with the bits of one thread");
+  nb_result_free(&r);
+  nb_workload_free(&w1);
+  nb_workload_free(&w2);
+}
+
+/* The interleaved comparison: every round timed for every kernel, the
+ * ratio and interval computed from those rounds; f32 against bf16 on the
+ * same rows. */
+static void test_interleave(void) {
+  const nb_kernel *ks[2] = {nb_kernel_find("rmsnorm_f32_twopass_scalar"), nb_kernel_find("rmsnorm_bf16_twopass_scalar")};
+  nb_workload a, b, *ws[2] = {&a, &b};
+  nb_measure_opts o = {9, 1e-4};
+  nb_interleaved r;
+  char err[128];
+  if (!ks[0] || !ks[1] || nb_workload_init(&a, NB_RMSNORM, NB_F32, 128, 8, (nb_ws){NB_WS_ROWS, 0, 8}, 1) ||
+      nb_workload_init(&b, NB_RMSNORM, NB_BF16, 128, 8, (nb_ws){NB_WS_ROWS, 0, 8}, 1)) {
+    ok(0, "workloads for the interleave test");
+    return;
+  }
+  int rc = nb_interleave(ks, ws, 2, &o, &r, err, sizeof err);
+  int all = rc == 0 && r.n == 2 && r.rounds == 9;
+  for (unsigned i = 0; all && i < 18; i++) all &= r.ns[i] > 0;
+  ok(all && r.iterations[0] > 0 && r.iterations[1] > 0, "nb_interleave: every kernel timed in every round");
+  nb_ratio self = nb_interleaved_ratio(&r, ws, 1, 1), q = nb_interleaved_ratio(&r, ws, 0, 1);
+  double v[9];
+  for (int k = 0; k < 9; k++) v[k] = r.ns[k] / r.ns[9 + k];
+  ok(self.ratio == 1 && self.lo == 1 && self.hi == 1 && near(q.ratio, nb_median(v, 9)) && q.lo <= q.ratio &&
+         q.ratio <= q.hi,
+     "ratio: 1 against itself; else the median of per-round ratios, inside its interval");
+  ok(near(r.rows_per_s[0], 8 / r.st[0].median * 1e9) && r.st[1].n == 9, "rows/s from each kernel's median");
+  const nb_kernel *wrong[2] = {ks[1], ks[0]};
+  ok(nb_interleave(wrong, ws, 2, &o, &r, err, sizeof err) == -1 && strstr(err, "workload"),
+     "a kernel on a workload of another dtype is refused");
+  nb_interleaved_free(&r);
+  nb_workload_free(&a);
+  nb_workload_free(&b);
+}
+
 int main(void) {
   test_stats();
   test_clock();
   test_probes();
   test_ws();
+  test_shapes();
+  test_pack();
+  test_select();
+  test_threads();
+  test_interleave();
   printf("1..%d\n", n_test);
   return n_fail != 0;
 }
