@@ -31,6 +31,8 @@
 #define MAX_D 16
 #define MAX_SHAPES 8
 #define INPUT_ROWS 256 /* rows of --input measured against the reference */
+#define BIG_CALL (8u << 20) /* bytes of x above which dominated kernels are not timed */
+#define DOMINATED 10.0      /* ... when a kernel at least as accurate is this much faster */
 
 /* ---- emulation ------------------------------------------------------------
  * Timings under an emulator say nothing about the target. Detected, first
@@ -123,6 +125,38 @@ static int measure_input(cand *c, size_t n, nb_op op, nb_dtype dt, const ropts *
 }
 
 static double speed(const nb_interleaved *r, size_t i) { return r ? r->rows_per_s[i] : NAN; }
+
+/* A call over a big working set can take seconds for a scalar 16-bit
+ * kernel. A kernel that another one at least as accurate (declared and, with
+ * --input, measured) outruns DOMINATED times on 64 rows is shipped at no
+ * budget, so it is left out of the timing there. Returns how many remain
+ * (c compacted), or -1. */
+static int drop_dominated(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, unsigned threads, char *err,
+                          size_t errn) {
+  const nb_kernel *ks[MAXK];
+  nb_workload w, *wk[MAXK];
+  nb_interleaved r;
+  nb_measure_opts quick = {3, 5e-4};
+  if (nb_workload_init(&w, op, dt, d, NB_BATCH_ROWS, (nb_ws){NB_WS_BATCH, 0, 0}, threads))
+    return snprintf(err, errn, "cannot allocate 64 rows of D %zu", d), -1;
+  for (size_t i = 0; i < n; i++) ks[i] = c[i].k, wk[i] = &w;
+  if (nb_interleave(ks, wk, n, &quick, &r, err, errn)) return nb_workload_free(&w), -1;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t by = i;
+    for (size_t j = 0; j < n; j++)
+      if (c[j].bound <= c[i].bound && !(c[j].measured > c[i].measured) && r.rows_per_s[j] > DOMINATED * r.rows_per_s[i])
+        by = j;
+    if (by != i)
+      printf("  (%s left out of the timing: %s, at least as accurate, is %.0fx faster on 64 rows)\n", c[i].k->name,
+             c[by].k->name, r.rows_per_s[by] / r.rows_per_s[i]);
+    else
+      c[m++] = c[i];
+  }
+  nb_interleaved_free(&r);
+  nb_workload_free(&w);
+  return (int)m;
+}
 
 /* Which kernel to ship at each budget. */
 static void choose(const cand *c, size_t n, const nb_interleaved *r, nb_workload *const *wk, const ropts *o,
@@ -221,10 +255,18 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
   if (o->x && measure_input(c, n, op, dt, o)) return cli_error("recommend", "out of memory measuring --input");
 
   size_t rows = nb_ws_rows_at(ws, m, d, nb_dtype_size(dt));
+  printf("\n%s %s D=%zu, %s (%s); rows per call: %zu, threads: %u\n", nb_op_name(op), nb_dtype_name(dt), d,
+         nb_ws_name(ws), nb_ws_describe(ws.kind), rows, threads);
+  char err[256];
+  if (o->timing && rows * d * nb_dtype_size(dt) > BIG_CALL) {
+    int kept = drop_dominated(c, n, op, dt, d, threads, err, sizeof err);
+    if (kept < 0) return cli_error("recommend", "%s", err);
+    n = (size_t)kept;
+    for (size_t i = 0; i < n; i++) ks[i] = c[i].k;
+  }
   nb_workload w;
   nb_workload *wk[MAXK];
   nb_interleaved r;
-  char err[256];
   if (nb_workload_init(&w, op, dt, d, rows, ws, threads))
     return cli_error("recommend", "cannot allocate %zu rows of D %zu, or start %u threads", rows, d, threads);
   for (size_t i = 0; i < n; i++) wk[i] = &w;
@@ -236,10 +278,8 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
   pick p[MAXB];
   choose(c, n, rp, wk, o, op, dt, d, p);
 
-  printf("\n%s %s D=%zu, %s (%s); rows per call: %zu, threads: %u", nb_op_name(op), nb_dtype_name(dt), d,
-         nb_ws_name(ws), nb_ws_describe(ws.kind), rows, threads);
-  if (rp) printf("; %u interleaved rounds", r.rounds);
-  printf("\n  %-34s %9s %9s %11s %8s %6s\n", "kernel", "declared", o->x ? "on input" : "", "rows/s", "GB/s", "cv%");
+  if (rp) printf("  %u interleaved rounds\n", r.rounds);
+  printf("  %-34s %9s %9s %11s %8s %6s\n", "kernel", "declared", o->x ? "on input" : "", "rows/s", "GB/s", "cv%");
   for (size_t i = 0; i < n; i++) {
     char meas[16] = "";
     if (o->x) snprintf(meas, sizeof meas, "%.4g", c[i].measured);
@@ -314,7 +354,7 @@ static void help(void) {
          "too). It is the winner when the 95%% interval of its speed over the runner-up excludes 1;\n"
          "otherwise (tie, or a NOISY fastest) the more accurate of the two is shipped. Each line\n"
          "gives the speed-up over the choice at the next tighter budget, with its interval. Budgets\n"
-         "are read to 1%%: the accurate kernels' 0.5 + O(2^-20) ulp is 0.5.\n\n"
+         "are read to 2^-12: the accurate kernels' 0.5 + O(2^-20) is 0.5 up to D = 65536.\n\n"
          "--wisdom FILE writes the choices at --budget (default: the library's %g ulp) for the\n"
          "first shape as a wisdom file; the library (nb_wisdom_load, NORMBENCH_WISDOM=FILE) takes\n"
          "each line as written, its budget included, with no nb_set_policy call. Buckets not measured\n"
