@@ -9,11 +9,13 @@
 # the new one renamed into place, then the old one removed. An interrupted
 # or failed run leaves the previous results as they were.
 #
-# Full run (about 10 minutes on 2 cores, measured; each step prints its
-# progress): perf at D = 64 .. 65536 (x4), cache-resident (l2: x + y fill
-# half of L2, where the kernels are compute-bound) and memory-bound (mem:
-# 4x the LLC); the accuracy sweep's default grid. --quick: tiny grids
-# (about a minute), for development and the tests' fixture.
+# Full run (about 10 minutes on 2 cores, measured, before the recommend
+# step; each step prints its progress): perf at D = 64 .. 65536 (x4),
+# cache-resident (l2: x + y fill half of L2, where the kernels are
+# compute-bound) and memory-bound (mem: 4x the LLC); the accuracy sweep's
+# default grid; recommend at D = 4096 for the decode, batch and prefill
+# shapes (REPORT.md's "Ship this"). --quick: tiny grids (about a minute),
+# for development and the tests' fixture.
 set -euo pipefail
 quick=0
 if [ "${1:-}" = --quick ]; then quick=1; shift; fi
@@ -29,16 +31,18 @@ tmp=$(mktemp -d "$root/.tmp-$id-XXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP
 start=$(date +%s)
-step() { printf '\n== bench [%s/6] %s (%ds)\n' "$1" "$2" $(($(date +%s) - start)) >&2; }
+step() { printf '\n== bench [%s/7] %s (%ds)\n' "$1" "$2" $(($(date +%s) - start)) >&2; }
 
 if [ $quick = 1 ]; then
   perf_args=(--d 64,4096 --working-set l2,mem --repetitions 5 --min-time 0.002)
   acc_args=(--d 64,4096 --dist normal,constmag,shift1,shift10,shift1e2,shift1e3,shift1e4 --rows 2)
   shift_args=(1024 8)
+  rec_args=(--d 256 --shape decode,batch --repetitions 5 --min-time 0.001)
 else
   perf_args=(--d 64,256,1024,4096,16384,65536 --working-set l2,mem)
   acc_args=()
   shift_args=(4096 64)
+  rec_args=(--d 4096 --shape decode,batch,prefill)
 fi
 
 step 1 "machine: $id"
@@ -96,14 +100,18 @@ for d in $ds; do
 done >"$tmp/bounds.csv"
 "$meanshift" "${shift_args[@]}" >"$tmp/meanshift.csv"
 
-step 5 "tables and plots"
+step 5 "the kernel to ship: normbench recommend ${rec_args[*]}"
+"$nb" recommend --op all --dtype all "${rec_args[@]}" --csv "$tmp/recommend.csv" --json "$tmp/recommend.json" \
+  >"$tmp/recommend.txt"
+
+step 6 "tables and plots"
 "$src/scripts/bench-render.sh" "$tmp" "$src"
 
-step 6 "REPORT.md"
+step 7 "REPORT.md"
 echo "$(($(date +%s) - start))" >"$tmp/duration_s"
 NB_MACHINE_ID=$id "$src/scripts/bench-report.sh" "$tmp" >"$tmp/REPORT.md"
 # the two large files (tens of MB) compress about tenfold; zcat reads them
-gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json"
+gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
 
 chmod 755 "$tmp"
 dest=$root/$id

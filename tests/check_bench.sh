@@ -24,15 +24,18 @@ perf_cols=$(sed -n 's/^\([a-z_0-9]*\): .*/\1/p' "$src/harness/perf_columns.txt" 
 acc_cols=$(sed -n '/nb_acc_cols\[\] = {/,/};/p' "$src/harness/sweep.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
 list_cols=$("$nb" list --csv | head -1)
 shift_cols=$(grep -o 'printf("op,[a-z_,]*' "$src/bench/meanshift.c" | sed 's/printf("//')
+rec_cols=$(sed -n '/rec_cols\[\] = {/,/};/p' "$src/cli/cmd_recommend.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
 [ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = harness/perf_columns.txt"
 [ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = nb_acc_cols"
 [ "$(header "$fix/bounds.csv")" = "$list_cols" ]; ok $? "fixture bounds.csv header = normbench list --csv"
 [ -n "$shift_cols" ] && [ "$(header "$fix/meanshift.csv")" = "$shift_cols" ]
 ok $? "fixture meanshift.csv header = bench/meanshift.c's"
+[ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]
+ok $? "fixture recommend.csv header = rec_cols in cli/cmd_recommend.c"
 
 # the bench's own tables (scripts/bench-tables.sh): err_ref.csv, ratio_all.csv
 own="op,dtype,kernel,err,d,working_set,ratio"
-known=",$perf_cols,$acc_cols,$list_cols,$shift_cols,$own,"
+known=",$perf_cols,$acc_cols,$list_cols,$shift_cols,$rec_cols,$own,"
 used=$(cat "$src"/scripts/bench-*.sh "$src/scripts/run-bench.sh" | grep -o '\(col\|v\)("[a-z_0-9]*"' |
   sed 's/.*("//; s/"//' | sort -u)
 bad=""
@@ -72,7 +75,7 @@ done
 
 "$src/scripts/bench-report.sh" "$work/r" >"$work/r/REPORT.md" 2>"$work/report.err"; rc=$?
 [ $rc = 0 ] && [ ! -s "$work/report.err" ]; ok $? "bench-report.sh runs on the fixture, silent on stderr"
-for s in "## Machine" "## Fastest kernel" "## Accuracy per kernel" "## Figures" "### 1. Cost" \
+for s in "## Machine" "## Ship this" "## Fastest kernel" "## Accuracy per kernel" "## Figures" "### 1. Cost" \
          "### 2. Numerics" "### 3. The mean shift"; do
   grep -q "^$s" "$work/r/REPORT.md"; ok $? "REPORT.md has '$s'"
 done
@@ -85,6 +88,16 @@ ok $? "REPORT.md embeds every figure and each exists"
 # every fastest-kernel row names a kernel of the registry
 rows=$(sed -n '/^## Fastest kernel/,/^## /p' "$work/r/REPORT.md" | grep -c '^| [A-Za-z]*Norm |')
 [ "$rows" -ge 6 ]; ok $? "fastest-kernel table has a row per op x dtype ($rows rows)"
+
+# Ship this: a row per op x dtype x shape of recommend.csv; a cell names one
+# kernel only when recommend called it the winner (or the only one)
+want=$(grep -v '^#' "$fix/recommend.csv" | tail -n +2 | cut -d, -f1-4 | sort -u | wc -l)
+ship=$(sed -n '/^## Ship this/,/^## /p' "$work/r/REPORT.md" | grep '^| [A-Za-z]*Norm |')
+[ "$(printf '%s\n' "$ship" | grep -c .)" -eq "$want" ]; ok $? "Ship this has a row per op x dtype x D x shape ($want)"
+named=$(printf '%s\n' "$ship" | grep -o '\*\*[a-z0-9_]*\*\*' | wc -l)
+crowned=$(grep -v '^#' "$fix/recommend.csv" | awk -F, 'NR > 1 && ($7 == 0.5 || $7 == 4) && ($13 == "winner" || $13 == "only")' | wc -l)
+[ "$named" -eq "$crowned" ] && ! printf '%s\n' "$ship" | grep -q 'NOISY[^)]*\*\*'
+ok $? "Ship this names a kernel only for recommend's winners ($named), never a NOISY one"
 
 echo "1..$n"
 exit $failed
