@@ -42,6 +42,7 @@ typedef struct {
   size_t nws;
   nb_perf_opts po;
   int quiet;
+  const char *caches; /* --caches, else NORMBENCH_CACHES, else detected */
 } common;
 
 static double now_s(void) { return nb_gettime_ns() * 1e-9; }
@@ -70,9 +71,9 @@ static int write_file(const char *cmd, const char *path, const nb_machine *m, co
 /* Options of both commands share their codes, so one function parses the
  * options they have in common. */
 enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
-       O_BFILT };
+       O_BFILT, O_CACHES };
 
-/* --d, --working-set, --repetitions, --min-time: returns -1 when ch is not
+/* --d, --working-set, --repetitions, --min-time, --caches: returns -1 when ch is not
  * one of them, else 0 or the exit status of the error. */
 static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_t min_reps) {
   size_t reps;
@@ -92,6 +93,9 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
       return cli_error(cmd, "--repetitions wants %zu..10000, got '%s'", min_reps, arg);
     c->po.m.repetitions = (unsigned)reps;
     return 0;
+  case O_CACHES:
+    c->caches = arg;
+    return 0;
   case O_MIN:
     if (cli_parse_double(arg, &c->po.m.min_time) || c->po.m.min_time <= 0 || c->po.m.min_time > 60)
       return cli_error(cmd, "--min-time wants seconds in (0, 60], got '%s'", arg);
@@ -103,11 +107,13 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
 static const char perf_usage[] =
     "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set l1|l2|llc|mem|BYTES[,...]] [--repetitions N]\n"
-    "                      [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                      [--min-time S] [--csv FILE] [--json FILE] [--quiet] [--caches L1=48K,...]\n"
     "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
     "non-temporal copy) measured at the same working sets. The working set is x + y: half of\n"
-    "L1d, L2 or the LLC, or 4x the LLC for 'mem' (default: all four); D defaults to 4096.\n"
+    "L1d, L2 or the LLC, or for 'mem' 4x the LLC within [256 MiB, 1 GiB] and at most a\n"
+    "quarter of RAM (default: all four); D defaults to 4096. Cache sizes as `normbench cpu`\n"
+    "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n"
     "Each result is the median of --repetitions samples (default 15) of at least --min-time\n"
     "seconds (default 0.01); bandwidth counts x read + y written, plus g and b once per call.\n"
     "'vs copy' = kernel bandwidth / copy probe's, 'vs NT' = / non-temporal copy's (mem only).\n"
@@ -126,6 +132,7 @@ int cmd_perf(int argc, char **argv) {
       {"help", no_argument, 0, O_HELP},            {"benchmark_out", required_argument, 0, O_BOUT},
       {"benchmark_out_format", required_argument, 0, O_BFMT},
       {"benchmark_filter", required_argument, 0, O_BFILT},
+      {"caches", required_argument, 0, O_CACHES},
       {0, 0, 0, 0}};
   const char *glob = "*", *op = NULL, *dtype = NULL, *csv = NULL, *json = NULL, *filter = NULL;
   common c = {.d = {4096}, .nd = 1, .nws = 4, .po = {{15, 0.01}, 1e-5f}};
@@ -182,13 +189,17 @@ int cmd_perf(int argc, char **argv) {
   }
 
   nb_machine m;
-  nb_machine_get(&m);
+  char err[256];
+  if (nb_machine_get(&m, c.caches, err, sizeof err)) {
+    if (filter) regfree(&re);
+    return cli_error("perf", "%s", err);
+  }
   m.pinned_cpu = nb_pin_thread(-1);
   size_t total = c.nd * c.nws * (nk + NB_NPROBES), n = 0;
   nb_perf_row *rows = calloc(total, sizeof *rows);
   rc = rows ? 0 : cli_error("perf", "out of memory");
   double t0 = now_s();
-  char err[256], what[160];
+  char what[160];
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
     for (size_t id = 0; !rc && id < c.nd; id++) {
       size_t bytes = nb_ws_bytes(c.ws[iw], &m), d = c.d[id];
@@ -230,7 +241,7 @@ int cmd_perf(int argc, char **argv) {
 
 static const char compare_usage[] =
     "usage: normbench compare A B [--d LIST] [--working-set l1|l2|llc|mem|BYTES[,...]]\n"
-    "                         [--repetitions N] [--min-time S] [--quiet]\n\n"
+    "                         [--repetitions N] [--min-time S] [--quiet] [--caches L1=48K,...]\n\n"
     "Times kernels A and B interleaved (A B A B ...), both with one iteration count, over\n"
     "--repetitions pairs (default 31) of at least --min-time seconds (default 0.01) each.\n"
     "Reports B/A: the median of the per-pair time ratios, its 95% bootstrap interval, and\n"
@@ -242,7 +253,7 @@ int cmd_compare(int argc, char **argv) {
       {"d", required_argument, 0, O_D},          {"working-set", required_argument, 0, O_WS},
       {"repetitions", required_argument, 0, O_REP}, {"min-time", required_argument, 0, O_MIN},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
-      {0, 0, 0, 0}};
+      {"caches", required_argument, 0, O_CACHES}, {0, 0, 0, 0}};
   common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0}}, .nws = 1, .po = {{31, 0.01}, 1e-5f}};
   int ch, rc;
   optind = 1;
@@ -266,13 +277,13 @@ int cmd_compare(int argc, char **argv) {
     if (!nb_kernel_runs_here(k[i])) return cli_error("compare", "%s cannot run on this CPU", k[i]->name);
   }
   nb_machine m;
-  nb_machine_get(&m);
+  char err[256], what[64];
+  if (nb_machine_get(&m, c.caches, err, sizeof err)) return cli_error("compare", "%s", err);
   m.pinned_cpu = nb_pin_thread(-1);
   nb_machine_write(stdout, &m, "# ");
   printf("A = %s\nB = %s\n%6s %8s %7s %10s %12s %12s %8s %19s %9s %s\n", k[0]->name, k[1]->name, "d", "ws", "rows",
          "iters", "A median ns", "B median ns", "B/A", "95% interval", "sign p", "verdict");
   double t0 = now_s();
-  char err[256], what[64];
   for (size_t iw = 0; iw < c.nws; iw++)
     for (size_t id = 0; id < c.nd; id++) {
       size_t bytes = nb_ws_bytes(c.ws[iw], &m), d = c.d[id], need = bytes > 2 * d * 4 ? bytes : 2 * d * 4;

@@ -12,6 +12,7 @@
 
 #include "accuracy.h"
 #include "normbench.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,9 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #define ROUNDS 21     /* interleaved rounds per kernel; odd, for the median */
 #define BATCHES 5     /* batches per timing, median taken */
@@ -59,40 +57,6 @@ static double time_call(const tbuf *t, const nb_kernel *k) {
     s[i] = (double)(b - a) * clk->ns_per_tick * 1e-9 / (double)t->reps;
   }
   return nb_median(s, BATCHES);
-}
-
-/* ---- emulation ------------------------------------------------------------
- * Timings under an emulator say nothing about the target. Detected, first
- * match wins: --no-timing; a QEMU_* environment variable (qemu-user's
- * QEMU_LD_PREFIX, QEMU_CPU... set by binfmt setups and exe wrappers); a
- * /proc/cpuinfo of another architecture (qemu-user passes the host's file
- * through); on x86, the TCG hypervisor signature of qemu-system. */
-extern char **environ;
-
-static const char *emulated(void) {
-  for (char **e = environ; *e; e++)
-    if (!strncmp(*e, "QEMU_", 5)) return "a QEMU_* variable is set";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    int x86 = 0, arm = 0;
-    while (fgets(line, sizeof line, f)) {
-      x86 |= !strncmp(line, "vendor_id", 9);
-      arm |= !strncmp(line, "CPU implementer", 15);
-    }
-    fclose(f);
-#if defined(__x86_64__) || defined(__i386__)
-    if (arm && !x86) return "/proc/cpuinfo describes an ARM host";
-#else
-    if (x86) return "/proc/cpuinfo describes an x86 host";
-#endif
-  }
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned a, r[4] = {0};
-  __cpuid(0x40000000, a, r[0], r[1], r[2]);
-  if (!memcmp(r, "TCGTCGTCGTCG", 12)) return "the CPU is QEMU's TCG emulator";
-#endif
-  return NULL;
 }
 
 /* ---- accuracy gate ---------------------------------------------------------- */
@@ -326,7 +290,7 @@ int cmd_recommend(int argc, char **argv) {
   unsetenv("NORMBENCH_WISDOM");
   nb_dispatch_reset();
   nb_set_policy(NB_POLICY_FASTEST, budget);
-  const char *emu = no_timing ? "--no-timing" : emulated();
+  const char *emu = no_timing ? "--no-timing" : nb_platform_get()->emulated;
   printf("cpu: %s\nbuild: %s\n", nb_cpu_signature(), nb_build_id());
   if (emu)
     printf("timing: off (%s): timings under emulation are meaningless; choices follow the static priority\n", emu);
