@@ -1,4 +1,4 @@
-/* normbench list / normbench cpu */
+/* normbench list */
 #include "cli.h"
 
 #include "normbench.h"
@@ -62,23 +62,5 @@ int cmd_list(int argc, char **argv) {
              r.lo, r.hi);
   }
   if (!csv) printf("\nbound@D: declared max error at D = %zu (ulps; LayerNorm floored, mean|x|/sigma <= 10)\n", d);
-  return 0;
-}
-
-int cmd_cpu(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: normbench cpu\n\nThe CPU model and the features the kernels may use, as detected at run time\n"
-           "(NORMBENCH_CPU_DISABLE=feat,feat hides features).\n");
-    return 0;
-  }
-  if (argc > 1) return cli_error("cpu", "unexpected argument '%s'", argv[1]);
-  uint32_t f = nb_cpu_features();
-  printf("model:    %s\nfeatures:", nb_cpu_model());
-  for (uint32_t bit = 1; bit; bit <<= 1)
-    if ((f & bit) && nb_cpu_feature_name(bit)) printf(" %s", nb_cpu_feature_name(bit));
-  printf("\nkernels:  %zu registered", nb_kernel_count());
-  size_t here = 0;
-  for (size_t i = 0; i < nb_kernel_count(); i++) here += nb_kernel_runs_here(nb_kernel_at(i));
-  printf(", %zu run here\n", here);
   return 0;
 }

@@ -38,6 +38,7 @@ typedef struct {
   unsigned threads;
   const char *csv, *json;
   int quiet;
+  const char *caches; /* --caches, else NORMBENCH_CACHES, else detected */
 } common;
 
 static double now_s(void) { return nb_gettime_ns() * 1e-9; }
@@ -79,11 +80,11 @@ int cli_write_records(const char *cmd, const char *path, const nb_machine *m, co
 /* Options of both commands share their codes, so one function parses the
  * options they have in common. */
 enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
-       O_BFILT, O_ROWS, O_THREADS };
+       O_BFILT, O_ROWS, O_THREADS, O_CACHES };
 
 /* --d, --working-set, --rows, --threads, --repetitions, --min-time, --csv,
- * --json: returns -1 when ch is not one of them, else 0 or the exit status
- * of the error. */
+ * --json, --caches: returns -1 when ch is not one of them, else 0 or the
+ * exit status of the error. */
 static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_t min_reps) {
   size_t v;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -115,6 +116,9 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
       return cli_error(cmd, "--repetitions wants %zu..10000, got '%s'", min_reps, arg);
     c->mo.repetitions = (unsigned)v;
     return 0;
+  case O_CACHES:
+    c->caches = arg;
+    return 0;
   case O_MIN:
     if (cli_parse_double(arg, &c->mo.min_time) || c->mo.min_time <= 0 || c->mo.min_time > 60)
       return cli_error(cmd, "--min-time wants seconds in (0, 60], got '%s'", arg);
@@ -145,6 +149,7 @@ static const char perf_usage[] =
     "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                      [--caches L1=48K,...]\n"
     "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
     "non-temporal copy) measured on the same bytes and threads. Default: D 4096, working sets\n"
@@ -155,7 +160,8 @@ static const char perf_usage[] =
     "copy's (mem and prefill). NOISY marks a result whose spread (cv > 5% or MAD > 2%) stayed\n"
     "high after a re-run. --csv and --json write files (CSV columns: harness/perf_columns.txt;\n"
     "JSON: Google Benchmark's schema, so its tools/compare.py reads it). --benchmark_filter\n"
-    "matches '<kernel>/d:<D>/ws:<ws>' (POSIX extended regex).\n\n";
+    "matches '<kernel>/d:<D>/ws:<ws>' (POSIX extended regex). Cache sizes as `normbench cpu`\n"
+    "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
 
 /* Probes and kernels of one working set and D: one workload per dtype, the
  * probes on the f32 one (byte working sets: at the first D only, as the
@@ -205,6 +211,7 @@ int cmd_perf(int argc, char **argv) {
       {"help", no_argument, 0, O_HELP},            {"benchmark_out", required_argument, 0, O_BOUT},
       {"benchmark_out_format", required_argument, 0, O_BFMT},
       {"benchmark_filter", required_argument, 0, O_BFILT},
+      {"caches", required_argument, 0, O_CACHES},
       {0, 0, 0, 0}};
   const char *glob = "*", *filter = NULL;
   nb_op op;
@@ -257,7 +264,11 @@ int cmd_perf(int argc, char **argv) {
   }
 
   nb_machine m;
-  nb_machine_get(&m);
+  char err[256];
+  if (nb_machine_get(&m, c.caches, err, sizeof err)) {
+    if (filter) regfree(&re);
+    return cli_error("perf", "%s", err);
+  }
   m.pinned_cpu = nb_pin_thread(-1);
   size_t total = c.nd * c.nws * (nk + NB_NPROBES), n = 0;
   nb_perf_row *rows = calloc(total, sizeof *rows);
@@ -280,7 +291,8 @@ int cmd_perf(int argc, char **argv) {
 
 static const char compare_usage[] =
     "usage: normbench compare A B [C ...] [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
-    "                         [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n\n"
+    "                         [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                         [--caches L1=48K,...]\n\n"
     "Times kernels A, B, ... interleaved: each round samples every kernel once (at least\n"
     "--min-time seconds, default 0.01), starting from a different one each round, over\n"
     "--repetitions rounds (default 31). Every kernel normalizes the same rows of the same D,\n"
@@ -304,7 +316,7 @@ int cmd_compare(int argc, char **argv) {
       {"repetitions", required_argument, 0, O_REP}, {"min-time", required_argument, 0, O_MIN},
       {"csv", required_argument, 0, O_CSV},      {"json", required_argument, 0, O_JSON},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
-      {0, 0, 0, 0}};
+      {"caches", required_argument, 0, O_CACHES}, {0, 0, 0, 0}};
   common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01}, .threads = 1};
   int ch, rc, ws_given = 0;
   optind = 1;
@@ -334,7 +346,8 @@ int cmd_compare(int argc, char **argv) {
     if (nb_dtype_size(k[i]->dtype) > sz) sz = nb_dtype_size(k[i]->dtype);
   }
   nb_machine m;
-  nb_machine_get(&m);
+  char err[256], what[64];
+  if (nb_machine_get(&m, c.caches, err, sizeof err)) return cli_error("compare", "%s", err);
   m.pinned_cpu = nb_pin_thread(-1);
   size_t ncell = c.nws * c.nd;
   nb_val *v = calloc(ncell * nk * NCMP_COLS, sizeof *v);
@@ -344,7 +357,6 @@ int cmd_compare(int argc, char **argv) {
     return cli_error("compare", "out of memory");
   }
   double t0 = now_s();
-  char err[256], what[64];
   rc = 0;
   /* Everything is measured before anything is printed: an error leaves
    * stdout empty. */

@@ -13,6 +13,7 @@
 #include "arrays.h"
 #include "engine.h"
 #include "normbench.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -22,10 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
 #define MAXK 64
 #define MAXB 8
 #define MAX_D 16
@@ -33,40 +30,6 @@
 #define INPUT_ROWS 256 /* rows of --input measured against the reference */
 #define BIG_CALL (8u << 20) /* bytes of x above which dominated kernels are not timed */
 #define DOMINATED 10.0      /* ... when a kernel at least as accurate is this much faster */
-
-/* ---- emulation ------------------------------------------------------------
- * Timings under an emulator say nothing about the target. Detected, first
- * match wins: --no-timing; a QEMU_* environment variable (qemu-user's
- * QEMU_LD_PREFIX, QEMU_CPU... set by binfmt setups and exe wrappers); a
- * /proc/cpuinfo of another architecture (qemu-user passes the host's file
- * through); on x86, the TCG hypervisor signature of qemu-system. */
-extern char **environ;
-
-static const char *emulated(void) {
-  for (char **e = environ; *e; e++)
-    if (!strncmp(*e, "QEMU_", 5)) return "a QEMU_* variable is set";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    int x86 = 0, arm = 0;
-    while (fgets(line, sizeof line, f)) {
-      x86 |= !strncmp(line, "vendor_id", 9);
-      arm |= !strncmp(line, "CPU implementer", 15);
-    }
-    fclose(f);
-#if defined(__x86_64__) || defined(__i386__)
-    if (arm && !x86) return "/proc/cpuinfo describes an ARM host";
-#else
-    if (x86) return "/proc/cpuinfo describes an x86 host";
-#endif
-  }
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned a, r[4] = {0};
-  __cpuid(0x40000000, a, r[0], r[1], r[2]);
-  if (!memcmp(r, "TCGTCGTCGTCG", 12)) return "the CPU is QEMU's TCG emulator";
-#endif
-  return NULL;
-}
 
 /* ---- one case: (op, dtype, D, shape) ------------------------------------------ */
 
@@ -493,10 +456,11 @@ int cmd_recommend(int argc, char **argv) {
   unsetenv("NORMBENCH_KERNEL");
   unsetenv("NORMBENCH_WISDOM");
   nb_dispatch_reset();
-  const char *emu = no_timing ? "--no-timing" : emulated();
+  const char *emu = no_timing ? "--no-timing" : nb_platform_get()->emulated;
   o.timing = !emu;
   nb_machine m;
-  nb_machine_get(&m);
+  char why[256];
+  if (nb_machine_get(&m, NULL, why, sizeof why)) return nb_arr_free(&x), nb_arr_free(&g), cli_error("recommend", "%s", why);
   m.pinned_cpu = nb_pin_thread(-1);
   printf("cpu: %s\nbuild: %s\n", nb_cpu_signature(), nb_build_id());
   if (emu)

@@ -3,32 +3,56 @@
 #ifndef NB_BENCH_H
 #define NB_BENCH_H
 
+#include "platform.h"
 #include "stats.h"
 #include "timer.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* A cache as the harness uses it: the size the platform reported, checked
+ * against the bandwidth probe, and the size used with where it came from. */
 typedef struct {
   int level;
   char type[16]; /* "Data", "Instruction", "Unified" */
-  size_t size;   /* bytes */
+  size_t size;   /* bytes, the size used */
+  size_t reported;  /* bytes, what sysfs/cpuid/sysconf said (0: nothing) */
   int num_sharing;
+  nb_source src;    /* of size */
+  nb_source reported_src;
+  char note[96];    /* why the reported size was not used, or what the probe found */
 } nb_cache;
 
 typedef struct {
-  char cpu_model[64], features[256], host[64], date[32];
-  nb_cache caches[8];
+  char cpu_model[64], features[256], host[64], date[32], id[96];
+  nb_cache caches[NB_MAX_CACHES];
   int ncaches, num_cpus, pinned_cpu;
   double mhz;
-  size_t l1d, l2, llc; /* bytes, data caches */
+  size_t l1d, l2, llc; /* bytes, data caches: what the working sets use */
+  size_t mem;          /* the memory working set (x + y), bytes */
+  char mem_why[128];   /* how mem was chosen */
+  const char *emulated;
   const char *compiler, *cflags, *build_type, *git;
   const nb_clock *clock;
 } nb_machine;
 
-/* Fills m; reads /sys/devices/system/cpu/cpu0/cache/index* (sysconf when
- * absent). Calibrates the clock: call it before anything is timed. */
-void nb_machine_get(nb_machine *m);
+/* Fills m from the platform layer and calibrates the clock: call it before
+ * anything is timed. Cache sizes: caches ("L1=48K,L2=1M,L3=32M"), else
+ * NORMBENCH_CACHES, else the platform's, each checked against a short
+ * latency probe (not under emulation) and replaced by the measured
+ * size where implausible. Returns 0, or -1 with why filled (a malformed
+ * override). */
+int nb_machine_get(nb_machine *m, const char *caches, char *why, size_t why_len);
+
+/* "L1=48K,L2=1M,L3=32M" (K, M, G, KiB, MiB, GiB; levels 1-4): 0, or -1. */
+int nb_parse_caches(const char *s, size_t size[5]);
+
+/* Load-to-use latency (ns) of a random pointer chase over buffers of sizes
+ * from 8 KiB up in half powers of two, at most max_bytes; returns the count
+ * measured (<= cap). Latency, not bandwidth: on Zen 5, 256-bit reads run at
+ * 175 GB/s from L1 and 167 GB/s from L2, while a load from L2 takes three
+ * times as long. */
+size_t nb_latency_curve(size_t max_bytes, size_t *sizes, double *ns, size_t cap);
 
 /* Working sets: where the data (x + y) should live, by cache level or
  * bytes; or the shape of a call as users have them, by rows per call. */
@@ -52,7 +76,7 @@ int nb_ws_parse(const char *s, nb_ws *ws);
 const char *nb_ws_describe(nb_ws_kind kind);
 #define NB_BATCH_ROWS 64
 /* Target bytes for x + y: half of L1d, L2 or LLC (room for g, b, stack and
- * the other level's lines), or 4x LLC for memory and prefill; shapes by
+ * the other level's lines), or m->mem for memory and prefill; shapes by
  * rows: 0. */
 size_t nb_ws_bytes(nb_ws ws, const nb_machine *m);
 /* Rows of length d (element size sz) so that x + y fill 'bytes'; >= 1. */

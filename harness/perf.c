@@ -62,19 +62,29 @@ void nb_perf_link_probes(nb_perf_row *rows, size_t n) {
 
 /* ---- writers ----------------------------------------------------------------------- */
 
-static void write_caches(FILE *f, const nb_machine *m) {
-  for (int i = 0; i < m->ncaches; i++)
-    fprintf(f, "%sL%d %s %zuK", i ? ", " : "", m->caches[i].level, m->caches[i].type, m->caches[i].size >> 10);
+void nb_machine_write_caches(FILE *f, const nb_machine *m, const char *sep) {
+  for (int i = 0; i < m->ncaches; i++) {
+    const nb_cache *c = &m->caches[i];
+    fprintf(f, "%sL%d %s %zuK (%s", i ? sep : "", c->level, c->type, c->size >> 10, nb_source_name(c->src));
+    if (c->src != c->reported_src && c->reported)
+      fprintf(f, "; %s said %zuK", nb_source_name(c->reported_src), c->reported >> 10);
+    if (c->note[0]) fprintf(f, ": %s", c->note);
+    fputc(')', f);
+  }
+  if (!m->ncaches) fputs("none reported", f);
 }
 
 void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix) {
   const nb_clock *c = m->clock;
-  fprintf(f, "%scpu: %s (%d CPUs, %.0f MHz), pinned to CPU %d\n", prefix, m->cpu_model, m->num_cpus, m->mhz,
-          m->pinned_cpu);
+  fprintf(f, "%scpu: %s (%d CPUs, %.0f MHz), pinned to CPU %d, id %s\n", prefix, m->cpu_model, m->num_cpus,
+          m->mhz, m->pinned_cpu, m->id);
   fprintf(f, "%sfeatures: %s\n", prefix, m->features);
   fprintf(f, "%scaches: ", prefix);
-  write_caches(f, m);
-  fprintf(f, "\n%sclock: %s, resolution %.2f ns, overhead %.2f ns\n", prefix, c->name, c->resolution_ns,
+  nb_machine_write_caches(f, m, ", ");
+  fprintf(f, "\n%sworking sets (x + y): l1 %zuK, l2 %zuK, llc %zuK, mem %zuM (%s)\n", prefix, m->l1d >> 11,
+          m->l2 >> 11, m->llc >> 11, m->mem >> 20, m->mem_why);
+  if (m->emulated) fprintf(f, "%semulated: %s (timings mean nothing)\n", prefix, m->emulated);
+  fprintf(f, "%sclock: %s, resolution %.2f ns, overhead %.2f ns\n", prefix, c->name, c->resolution_ns,
           c->overhead_ns);
   fprintf(f, "%sbuild: %s, %s, flags '%s', git %s\n", prefix, m->compiler, m->build_type, m->cflags, m->git);
   fprintf(f, "%shost: %s, date: %s\n", prefix, m->host, m->date);
@@ -223,8 +233,9 @@ static void json_context(FILE *f, const nb_machine *m, const char *executable) {
           m->num_cpus, m->mhz);
   fprintf(f, "    \"cpu_scaling_enabled\": false,\n    \"caches\": [\n");
   for (int i = 0; i < m->ncaches; i++)
-    fprintf(f, "      {\"type\": \"%s\", \"level\": %d, \"size\": %zu, \"num_sharing\": %d}%s\n", m->caches[i].type,
-            m->caches[i].level, m->caches[i].size, m->caches[i].num_sharing, i + 1 < m->ncaches ? "," : "");
+    fprintf(f, "      {\"type\": \"%s\", \"level\": %d, \"size\": %zu, \"num_sharing\": %d, \"source\": \"%s\"}%s\n",
+            m->caches[i].type, m->caches[i].level, m->caches[i].size, m->caches[i].num_sharing,
+            nb_source_name(m->caches[i].src), i + 1 < m->ncaches ? "," : "");
   fprintf(f, "    ],\n    \"load_avg\": [],\n    \"library_build_type\": \"%s\",\n",
           strcmp(m->build_type, "debug") ? "release" : "debug");
   fprintf(f, "    \"normbench\": {\n      \"cpu_model\": ");

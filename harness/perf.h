@@ -64,5 +64,8 @@ void nb_records_write_json(FILE *f, const nb_machine *m, const nb_records *r);
 
 /* The machine block of the table and CSV, each line prefixed by 'prefix'. */
 void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix);
+/* Each cache: level, type, size used, its source, and what was reported
+ * when that was not used; sep between caches. */
+void nb_machine_write_caches(FILE *f, const nb_machine *m, const char *sep);
 
 #endif

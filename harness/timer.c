@@ -1,27 +1,21 @@
 #include "timer.h"
 
+#include "platform.h"
+
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
-
+/* The TSC only when it is invariant (constant rate, runs in C-states) and
+ * the kernel itself uses it as its clocksource: the kernel drops the TSC
+ * when it sees it unsynchronised across CPUs or unstable, a check we
+ * cannot repeat cheaply. */
 static int tsc_usable(void) {
 #if defined(__x86_64__)
-  unsigned a, b, c, d;
-  if ((unsigned)__get_cpuid_max(0x80000000, NULL) < 0x80000007u) return 0;
-  if (!__get_cpuid(0x80000007, &a, &b, &c, &d) || !((d >> 8) & 1)) return 0; /* invariant TSC: constant rate, runs in C-states */
-  char src[32] = "";
-  FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-  if (!f) return 0;
-  int ok = fgets(src, sizeof src, f) != NULL;
-  fclose(f);
-  /* the kernel drops the TSC when it sees it unsynchronised across CPUs or
-   * unstable, a check we cannot repeat cheaply */
-  return ok && strncmp(src, "tsc", 3) == 0 && (src[3] == '\n' || src[3] == 0);
+  const nb_platform *p = nb_platform_get();
+  return p->tsc_invariant && strcmp(p->clocksource, "tsc") == 0;
 #else
   return 0;
 #endif
@@ -49,9 +43,11 @@ static double calibrate(nb_clk_kind k) {
 }
 
 static nb_clock clk;
+static pthread_once_t clk_once = PTHREAD_ONCE_INIT;
 
-const nb_clock *nb_clock_init(void) {
-  if (clk.name) return &clk;
+/* Once per process (pthread_once: threads of a multi-threaded run may all
+ * ask for the clock first); never written after. */
+static void clock_setup(void) {
   clk.kind = NB_CLK_GETTIME;
   clk.name = "clock_gettime";
   clk.ns_per_tick = 1;
@@ -85,6 +81,10 @@ const nb_clock *nb_clock_init(void) {
   qsort(d, N, sizeof d[0], cmp_u64);
   clk.resolution_ns = (double)res * clk.ns_per_tick;
   clk.overhead_ns = (double)d[N / 2] * clk.ns_per_tick;
+}
+
+const nb_clock *nb_clock_init(void) {
+  pthread_once(&clk_once, clock_setup);
   return &clk;
 }
 

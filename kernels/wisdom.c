@@ -15,80 +15,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
 #define MAGIC "normbench-wisdom"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char build[256], sig[512];
-
-static int read_line(const char *path, char *buf, size_t n) {
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  int ok = fgets(buf, (int)n, f) != NULL;
-  fclose(f);
-  if (!ok) return -1;
-  buf[strcspn(buf, "\n")] = 0;
-  return 0;
-}
-
-/* Cache sizes from /sys (Linux), e.g. "L1d:48K,L1i:32K,L2:1024K,L3:32768K". */
-static void caches(char *out, size_t n) {
-  size_t used = 0;
-  out[0] = 0;
-  for (int i = 0; i < 16; i++) {
-    char p[96], level[16], type[32], size[32];
-    snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
-    if (read_line(p, level, sizeof level)) break;
-    snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
-    if (read_line(p, type, sizeof type)) break;
-    snprintf(p, sizeof p, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-    if (read_line(p, size, sizeof size)) break;
-    const char *t = !strcmp(type, "Data") ? "d" : !strcmp(type, "Instruction") ? "i" : "";
-    int w = snprintf(out + used, n - used, "%sL%s%s:%s", used ? "," : "", level, t, size);
-    if (w < 0 || (size_t)w >= n - used) break;
-    used += (size_t)w;
-  }
-  if (!used) snprintf(out, n, "unknown");
-}
-
-/* x86: the CPUID vendor string; AArch64: MIDR_EL1 as Linux exports it. */
-static void vendor(char *out, size_t n) {
-  snprintf(out, n, "unknown");
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned a, r[3];
-  if (__get_cpuid(0, &a, &r[0], &r[2], &r[1])) {
-    memcpy(out, r, 12 < n ? 12 : n - 1);
-    out[12 < n ? 12 : n - 1] = 0;
-  }
-#else
-  char midr[32];
-  if (!read_line("/sys/devices/system/cpu/cpu0/regs/identification/midr_el1", midr, sizeof midr))
-    snprintf(out, n, "midr=%s", midr);
-#endif
-}
+static char build[256];
 
 static void init(void) {
-  char v[64], c[256];
   snprintf(build, sizeof build, "%s+%s %s %s", NB_VERSION, NB_GIT, NB_COMPILER, NB_BUILD_TYPE);
-  vendor(v, sizeof v);
-  caches(c, sizeof c);
-  snprintf(sig, sizeof sig, "vendor=%s model=%s features=%08x caches=%s", v, nb_cpu_model(),
-           (unsigned)nb_cpu_features(), c);
 }
 
 const char *nb_build_id(void) {
   pthread_once(&once, init);
   return build;
-}
-
-/* Features after NORMBENCH_CPU_DISABLE: a file measured with a feature
- * hidden does not describe the CPU with it visible. */
-const char *nb_cpu_signature(void) {
-  pthread_once(&once, init);
-  return sig;
 }
 
 uint64_t nb_registry_hash(void) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `ninja bench` / `ninja bench-quick`: the throughput sweep and the accuracy
 # sweep of every kernel that runs here, then tables, plots and REPORT.md,
-# into OUTROOT/<machine> (scripts/machine-id.sh).
+# into OUTROOT/<machine> (`normbench cpu --id`).
 # Usage: scripts/run-bench.sh [--quick] NORMBENCH NB_MEANSHIFT SRCDIR OUTROOT
 #
 # Everything is written to OUTROOT/.tmp-<machine>-XXXX first; only a
@@ -24,7 +24,7 @@ if [ $# -ne 4 ]; then
   exit 2
 fi
 nb=$1 meanshift=$2 src=$3 root=$4
-id=$("$src/scripts/machine-id.sh" "$nb")
+id=$("$nb" cpu --id)
 mkdir -p "$root"
 tmp=$(mktemp -d "$root/.tmp-$id-XXXX")
 # an interrupted run (Ctrl-C, kill) removes its temporary folder too

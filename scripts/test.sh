@@ -5,6 +5,8 @@
 #                  warnings as errors (also builds the libFuzzer smoke runs)
 #   valgrind       memcheck over a subset of build-test (API misuse, 16-bit
 #                  conversions, the saved worst rows, SIMD rounding)
+#   build-tsan     clang, ThreadSanitizer: first calls into the library from
+#                  many threads at once (only that test is built)
 #   build-aarch64  the cross build, run under qemu-aarch64 twice: a CPU with
 #                  every extension (max) and one with none (cortex-a57)
 # and ends with one line "tests: N passed, N failed, N skipped".
@@ -35,7 +37,8 @@ suite() {
     meson setup "$dir" "${setup[@]}" >"/tmp/normbench-setup-$name.log" 2>&1 ||
       { cat "/tmp/normbench-setup-$name.log"; broken+=("$name: meson setup"); return; }
   fi
-  ninja -C "$dir" >"/tmp/normbench-build-$name.log" 2>&1 ||
+  # shellcheck disable=SC2086 # TARGETS: a list of ninja targets, or all
+  ninja -C "$dir" ${TARGETS:-} >"/tmp/normbench-build-$name.log" 2>&1 ||
     { tail -40 "/tmp/normbench-build-$name.log"; broken+=("$name: build"); return; }
   local log=/tmp/normbench-test-$name.log
   meson test -C "$dir" --print-errorlogs "${test[@]}" 2>&1 | tee "$log" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):'
@@ -49,6 +52,8 @@ suite valgrind build-test -- --wrapper 'valgrind --error-exitcode=1 -q' api half
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang suite sanitize build-asan --buildtype=debugoptimized -Dwerror=true \
   -Db_sanitize=address,undefined -Db_lundef=false
+CC=clang TARGETS=tests/test_threads suite tsan build-tsan --buildtype=debugoptimized -Dwerror=true \
+  -Db_sanitize=thread -Db_lundef=false -- --no-rebuild --suite threads
 # timings under emulation mean nothing; correctness does
 QEMU_CPU=max suite aarch64-max build-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dwerror=true
 QEMU_CPU=cortex-a57 suite aarch64-a57 build-aarch64 --cross-file cross/aarch64-linux-gnu.ini

@@ -100,24 +100,65 @@ static void test_probes(void) {
 
 static void test_ws(void) {
   nb_machine m;
-  nb_machine_get(&m);
-  ok(m.l1d > 0 && m.l2 >= m.l1d && m.llc >= m.l2, "cache sizes read and ordered");
+  char why[256];
+  ok(nb_machine_get(&m, NULL, why, sizeof why) == 0, "machine description");
+  ok(m.l1d > 0 && m.l2 > m.l1d && m.llc >= m.l2, "cache sizes in use are non-zero and increase with level");
   nb_ws mem = {NB_WS_MEM, 0, 0}, l1 = {NB_WS_L1, 0, 0};
-  ok(nb_ws_bytes(mem, &m) >= 4 * m.llc, "memory working set is at least 4x the LLC");
+  size_t mb = nb_ws_bytes(mem, &m), phys = nb_platform_get()->phys_mem;
+  ok(mb <= ((size_t)1 << 30) && (!phys || mb <= phys / 4), "memory working set at most 1 GiB and RAM/4");
+  ok(mb >= 4 * m.llc || mb == ((size_t)1 << 30) || mb == phys / 4, "memory working set is 4x the LLC unless capped");
+  ok(mb >= ((size_t)256 << 20) || mb == phys / 4, "memory working set at least 256 MiB unless RAM/4 is less");
   size_t rows = nb_ws_rows(nb_ws_bytes(l1, &m), 64, 4);
   ok(2 * rows * 64 * 4 <= m.l1d && rows >= 1, "L1 working set: x + y fit L1d");
   ok(nb_ws_rows(100, 4096, 4) == 1, "at least one row");
+  for (int i = 0; i < m.ncaches; i++) {
+    const nb_cache *c = &m.caches[i];
+    char what[160];
+    snprintf(what, sizeof what, "L%d %s: size %zu from %s, reported %zu by %s", c->level, c->type, c->size,
+             nb_source_name(c->src), c->reported, nb_source_name(c->reported_src));
+    /* a size kept as reported has its source; a replaced one says why */
+    ok(c->size > 0 && (c->size == c->reported ? c->src == c->reported_src : c->note[0] != 0), what);
+  }
+}
+
+/* --caches / NORMBENCH_CACHES: sizes with units, levels 1-4, anything else refused. */
+static void test_caches_override(void) {
+  size_t s[5];
+  ok(nb_parse_caches("L1=48K,L2=1M,L3=32M", s) == 0 && s[1] == 48 << 10 && s[2] == 1 << 20 && s[3] == 32 << 20,
+     "parse L1=48K,L2=1M,L3=32M");
+  ok(nb_parse_caches("l2=2MiB,L3=1GB", s) == 0 && s[2] == 2 << 20 && s[3] == (size_t)1 << 30 && s[1] == 0,
+     "parse units MiB and GB, a level left out");
+  const char *bad[] = {"", "L5=1M", "L1=", "L1=-4K", "L1=0", "L1=4Q", "X1=4K", "L1 = 4K", "L1=4K;L2=1M", "L2=99999999G"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char what[64];
+    snprintf(what, sizeof what, "refuse '%s'", bad[i]);
+    ok(nb_parse_caches(bad[i], s) != 0, what);
+  }
+  nb_machine m;
+  char why[256] = "";
+  size_t phys = nb_platform_get()->phys_mem, want_mem = (size_t)256 << 20;
+  if (phys && phys / 4 < want_mem) want_mem = phys / 4;
+  ok(nb_machine_get(&m, "L1=32K,L2=2M,L3=64M", why, sizeof why) == 0 && m.l1d == 32 << 10 && m.l2 == 2 << 20 &&
+         m.llc == 64 << 20 && m.mem == want_mem,
+     "override: sizes used as given, mem = 4 x 64 MiB");
+  int all = m.ncaches > 0;
+  for (int i = 0; i < m.ncaches; i++)
+    all &= !strcmp(m.caches[i].type, "Instruction") || m.caches[i].src == NB_SRC_OVERRIDE;
+  ok(all, "override: every data cache says 'override'");
+  ok(nb_machine_get(&m, "L1=banana", why, sizeof why) == -1 && strstr(why, "--caches") != NULL,
+     "override: a malformed one is an error naming the option");
 }
 
 static void test_shapes(void) {
   nb_machine m;
-  nb_machine_get(&m);
+  char why[256];
+  nb_machine_get(&m, NULL, why, sizeof why);
   nb_ws w;
   ok(!nb_ws_parse("decode", &w) && w.kind == NB_WS_DECODE && nb_ws_rows_at(w, &m, 4096, 4) == 1,
      "decode: one row per call");
   ok(!nb_ws_parse("batch", &w) && nb_ws_rows_at(w, &m, 4096, 2) == NB_BATCH_ROWS, "batch: 64 rows per call");
-  ok(!nb_ws_parse("prefill", &w) && 2 * nb_ws_rows_at(w, &m, 4096, 4) * 4096 * 4 >= 4 * m.llc - 2 * 4096 * 4,
-     "prefill: x + y fill 4x the LLC");
+  ok(!nb_ws_parse("prefill", &w) && nb_ws_rows_at(w, &m, 4096, 4) == nb_ws_rows(m.mem, 4096, 4),
+     "prefill: x + y fill the memory working set");
   ok(!nb_ws_parse("rows:7", &w) && w.kind == NB_WS_ROWS && nb_ws_rows_at(w, &m, 100, 4) == 7 &&
          !strcmp(nb_ws_name(w), "rows:7"),
      "rows:7 parses, names itself, gives 7 rows");
@@ -226,6 +267,7 @@ int main(void) {
   test_select();
   test_threads();
   test_interleave();
+  test_caches_override();
   printf("1..%d\n", n_test);
   return n_fail != 0;
 }
