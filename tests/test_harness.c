@@ -164,7 +164,7 @@ static void test_shapes(void) {
      "rows:7 parses, names itself, gives 7 rows");
   ok(nb_ws_parse("rows:0", &w) && nb_ws_parse("255", &w) && nb_ws_parse("l9", &w) && nb_ws_parse("rows:x", &w),
      "rows:0, 255 bytes, unknown names are refused");
-  ok(!nb_ws_parse("l2", &w) && !strcmp(nb_ws_name(w), "l2") && strstr(nb_ws_describe(NB_WS_PREFILL), "4x"),
+  ok(!nb_ws_parse("l2", &w) && !strcmp(nb_ws_name(w), "l2") && strstr(nb_ws_describe(NB_WS_PREFILL), "mem") && strstr(nb_ws_describe(NB_WS_MEM), "4x"),
      "names round-trip; one description per name");
 }
 
