@@ -59,7 +59,10 @@ typedef struct {
   const nb_array *x, *g; /* --input, --weight */
 } ropts;
 
+/* "any" admits every kernel, those without a declared bound (external
+ * peers) included. */
 static int eligible(const cand *c, double budget) {
+  if (isinf(budget)) return 1;
   return nb_within_budget(c->bound, budget) && (isnan(c->measured) || nb_within_budget(c->measured, budget));
 }
 
