@@ -79,13 +79,16 @@ cat <<EOF2
 
 ## Fastest kernel per op, dtype and working set (D = $dref)
 
-Cache-resident: x + y fill half of L2 (compute-bound); memory-bound: x + y
-= 4x the LLC. "of probe": the kernel's GB/s over the copy probe's at the
+Cache-resident (l2): x + y fill half of L2 (compute-bound); memory-bound
+(mem): x + y fill 4x the last-level cache, at least 256 MiB, at most 1 GiB
+and a quarter of RAM (the definitions of \`normbench perf --help\`). "of probe": the kernel's GB/s over the copy probe's at the
 same working set (memory-bound: also over the non-temporal copy's). Error:
 max on promised rows over the accuracy sweep at D = $dref; bound: declared.
+This table describes perf's largest median, NOISY or not, at any
+accuracy; it is not a verdict: the kernel to ship is in "Ship this".
 
-| op | dtype | working set | kernel | GB/s | of copy probe | of NT copy | max error | bound | noisy |
-|---|---|---|---|---:|---:|---:|---:|---:|---|
+| op | dtype | working set | kernel | GB/s | rows/s | of copy probe | of NT copy | max error | bound | noisy |
+|---|---|---|---|---:|---:|---:|---:|---:|---:|---|
 EOF2
 table "$dir/tables/err_ref.csv" "$dir/bounds.csv" "$dir/perf.csv" <<EOF2
 $fmt
@@ -95,6 +98,7 @@ v("kind") != "probe" && v("d") == dref {
   key = v("op") SUBSEP v("dtype") SUBSEP v("working_set")
   if (!(key in best) || v("gbytes_per_s") + 0 > S[key] + 0) {
     best[key] = v("name"); S[key] = v("gbytes_per_s"); FC[key] = v("frac_copy"); FN[key] = v("frac_nt")
+    RPS[key] = v("rows_per_s")
     NZ[key] = v("noisy")
   }
 }
@@ -105,8 +109,8 @@ END {
     key = O[o] SUBSEP T[t] SUBSEP W[w]
     if (!(key in best)) continue
     k = best[key]
-    printf "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s | %s |\n", op_name(O[o]), T[t],
-           W[w] == "l2" ? "cache-resident" : "memory-bound", k, S[key], g(FC[key]), g(FN[key]),
+    printf "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s |\n", op_name(O[o]), T[t],
+           W[w] == "l2" ? "cache-resident" : "memory-bound", k, S[key], g(RPS[key]), g(FC[key]), g(FN[key]),
            g(E[k]), B[k] == "" ? "-" : B[k], NZ[key] == 1 ? "NOISY" : ""
   }
 }
