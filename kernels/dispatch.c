@@ -318,12 +318,16 @@ void nb_wisdom_forget(void) { install(NULL, ""); }
 
 int nb_wisdom_load(const char *path, char *why, size_t n) {
   nb_wis_table *t = malloc(sizeof *t);
-  if (!t) return snprintf(why, n, "wisdom file %s: out of memory", path ? path : "(null)"), NB_EWISDOM_IO;
+  if (!t) {
+    if (why && n) snprintf(why, n, "wisdom file %s: out of memory", path ? path : "(null)");
+    return NB_EWISDOM_IO;
+  }
   int rc = nb_wis_read(path, t, why, n);
   if (rc == NB_OK) install(t, path);
   free(t);
   return rc;
 }
+
 int nb_wisdom_add(const nb_kernel *k, size_t d, double budget, double speedup) {
   if (!k || k != nb_kernel_find(k->name) || !nb_kernel_runs_here(k) || d == 0) return NB_EINVAL;
   pthread_mutex_lock(&lock);
