@@ -113,6 +113,7 @@ static void x86_identity(nb_platform *p) {
       memcpy(p->hypervisor, h, 12);
       for (int i = 0; i < 12; i++)
         if (!isprint((unsigned char)p->hypervisor[i])) p->hypervisor[i] = 0;
+      trim(p->hypervisor);
     }
   }
   if ((unsigned)__get_cpuid_max(0x80000000, NULL) >= 0x80000004u) {
