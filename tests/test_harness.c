@@ -249,10 +249,10 @@ static void test_interleave(void) {
          q.ratio <= q.hi,
      "ratio: 1 against itself; else the median of per-round ratios, inside its interval");
   ok(near(r.rows_per_s[0], 8 / r.st[0].median * 1e9) && r.st[1].n == 9, "rows/s from each kernel's median");
+  nb_interleaved_free(&r);
   const nb_kernel *wrong[2] = {ks[1], ks[0]};
   ok(nb_interleave(wrong, ws, 2, &o, &r, err, sizeof err) == -1 && strstr(err, "workload"),
      "a kernel on a workload of another dtype is refused");
-  nb_interleaved_free(&r);
   nb_workload_free(&a);
   nb_workload_free(&b);
 }
