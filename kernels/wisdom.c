@@ -1,6 +1,7 @@
 /* Wisdom files: what a wisdom file is tied to (build id, registry hash, CPU
  * signature), and its reader and writer. The format is in normbench.h. */
 #include "dispatch.h"
+#include "file.h"
 
 #include "nb_build.h"
 #include "nb_git.h"
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -104,11 +104,15 @@ uint64_t nb_registry_hash(void) {
 
 /* ---- reader -------------------------------------------------------------- */
 
+/* The message quotes the path and the file's own lines: escaped, so that it
+ * stays one printable line whatever bytes they hold. */
 __attribute__((format(printf, 3, 4))) static int fail(char *why, size_t n, const char *fmt, ...) {
+  char raw[4096];
   va_list ap;
   va_start(ap, fmt);
-  if (why && n) vsnprintf(why, n, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
+  if (why && n) nb_file_escape(why, n, raw);
   return -1;
 }
 
@@ -170,8 +174,9 @@ static int body_line(char *line, nb_wis_table *t, char *why, size_t n, const cha
 
 int nb_wisdom_read(const char *path, nb_wis_table *t, char *why, size_t n) {
   char want[64], line[1024];
-  FILE *f = path ? fopen(path, "r") : NULL;
-  if (!f) return fail(why, n, "wisdom file %s: %s", path ? path : "(null)", strerror(path ? errno : EINVAL));
+  const char *err = strerror(EINVAL);
+  FILE *f = path ? nb_file_open_regular(path, &err) : NULL;
+  if (!f) return fail(why, n, "wisdom file %s: %s", path ? path : "(null)", err);
   memset(t, 0, sizeof *t);
   snprintf(want, sizeof want, "%d", NB_WISDOM_VERSION);
   int rc = header(f, path, MAGIC, want, "format version", why, n);
@@ -200,11 +205,11 @@ int nb_wisdom_load(const char *path, char *why, size_t n) {
 }
 
 /* ---- writer -------------------------------------------------------------
- * Its own temporary file and rename rather than harness/outfile: the
- * installed library must not depend on the harness, and an application
- * saving wisdom needs none of outfile's signal handling. */
+ * file.c's rules (temporary file renamed into place, devices and FIFOs
+ * written through), without the harness's signal handling: an application
+ * saving wisdom owns its signals. */
 
-static int write_all(FILE *f) {
+static void write_all(FILE *f) {
   fprintf(f, MAGIC " %d\nbuild %s\nregistry %016llx\ncpu %s\n", NB_WISDOM_VERSION, nb_build_id(),
           (unsigned long long)nb_registry_hash(), nb_cpu_signature());
   fprintf(f, "# op dtype dmin dmax kernel budget measured_speedup\n");
@@ -216,24 +221,11 @@ static int write_all(FILE *f) {
           fprintf(f, "%s %s %zu %zu %s %.17g %.4f\n", nb_op_name((nb_op)op), nb_dtype_name((nb_dtype)dt),
                   nb_bucket_min(b), nb_bucket_max(b), e.k->name, e.budget, e.speedup);
       }
-  return ferror(f) ? -1 : 0;
 }
 
 int nb_wisdom_save(const char *path) {
-  if (!path || !*path) return errno = EINVAL, -1;
-  size_t n = strlen(path) + 16;
-  char *tmp = malloc(n);
-  if (!tmp) return -1;
-  snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-  if (!f && fd >= 0) close(fd);
-  int ok = f && write_all(f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-  if (f) ok = fclose(f) == 0 && ok;
-  if (ok) ok = rename(tmp, path) == 0;
-  int e = errno;
-  if (!ok && fd >= 0) unlink(tmp);
-  free(tmp);
-  errno = e;
-  return ok ? 0 : -1;
+  nb_file o;
+  if (nb_file_create(&o, path)) return -1;
+  write_all(o.f);
+  return nb_file_commit(&o); /* fails, leaving path as it was, on any write error */
 }
