@@ -3,6 +3,7 @@
  * AArch64: the kernel's HWCAP bits. NORMBENCH_CPU_DISABLE (comma-separated
  * feature names) hides features, to test the fallbacks on a machine that
  * has them. */
+#include "file.h"
 #include "normbench.h"
 
 #include <stdio.h>
@@ -85,9 +86,17 @@ static uint32_t disabled(void) {
   char buf[256];
   if (!env) return 0;
   snprintf(buf, sizeof buf, "%s", env);
-  for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", "))
+  for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+    uint32_t bit = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-      if (strcmp(tok, names[i].name) == 0) off |= names[i].bit;
+      if (strcmp(tok, names[i].name) == 0) bit = names[i].bit;
+    if (!bit) { /* a typo would otherwise silently test nothing */
+      char esc[64];
+      nb_file_escape(esc, sizeof esc, tok);
+      fprintf(stderr, "normbench: warning: NORMBENCH_CPU_DISABLE: unknown feature '%s' ignored\n", esc);
+    }
+    off |= bit;
+  }
   return off;
 }
 
