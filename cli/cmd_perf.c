@@ -6,7 +6,6 @@
 #include "outfile.h"
 #include "perf.h"
 
-#include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>
@@ -29,7 +28,10 @@ static int parse_ws_list(const char *s, nb_ws *out, size_t *n) {
     nb_ws w = {NB_WS_BYTES, 0};
     for (int i = 0; i < 4; i++)
       if (!strcmp(t, names[i])) w.kind = (nb_ws_kind)i;
-    if (*n == MAX_WS || (w.kind == NB_WS_BYTES && (cli_parse_size(t, &w.bytes) || w.bytes < 256))) return -1;
+    /* 2^40 bounds the byte count far from where rounding it up would wrap */
+    if (*n == MAX_WS ||
+        (w.kind == NB_WS_BYTES && (cli_parse_size(t, &w.bytes) || w.bytes < 256 || w.bytes > (1ull << 40))))
+      return -1;
     out[(*n)++] = w;
   }
   return *n ? 0 : -1;
@@ -57,13 +59,9 @@ static void progress(const common *c, double t0, size_t done, size_t total, cons
 static int write_file(const char *cmd, const char *path, const nb_machine *m, const nb_perf_row *rows, size_t n,
                       void (*w)(FILE *, const nb_machine *, const nb_perf_row *, size_t)) {
   nb_outfile o;
-  if (nb_out_open(&o, path)) return cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+  if (nb_out_open(&o, path)) return cli_error(cmd, "cannot write '%s': %s", path, nb_out_why(&o));
   w(o.f, m, rows, n);
-  if (ferror(o.f)) {
-    nb_out_abort(&o);
-    return cli_error(cmd, "cannot write '%s'", path);
-  }
-  if (nb_out_commit(&o)) return cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+  if (nb_out_commit(&o)) return cli_error(cmd, "cannot write '%s': %s", path, nb_out_why(&o));
   return 0;
 }
 
@@ -85,7 +83,7 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
     return 0;
   case O_WS:
     if (parse_ws_list(arg, c->ws, &c->nws))
-      return cli_error(cmd, "--working-set wants l1, l2, llc, mem or a byte count >= 256, got '%s'", arg);
+      return cli_error(cmd, "--working-set wants l1, l2, llc, mem or a byte count in [256, 2^40], got '%s'", arg);
     return 0;
   case O_REP:
     if (cli_parse_size(arg, &reps) || reps < min_reps || reps > 10000)
@@ -180,6 +178,10 @@ int cmd_perf(int argc, char **argv) {
     return cli_error("perf", "no kernel that runs here matches --kernel '%s'%s%s%s%s", glob, op ? " --op " : "",
                      op ? op : "", dtype ? " --dtype " : "", dtype ? dtype : "");
   }
+  if (cli_check_only) {
+    if (filter) regfree(&re);
+    return 0;
+  }
 
   nb_machine m;
   nb_machine_get(&m);
@@ -265,6 +267,7 @@ int cmd_compare(int argc, char **argv) {
     if (!k[i]) return cli_error("compare", "no kernel named '%s' (normbench list)", argv[optind + i]);
     if (!nb_kernel_runs_here(k[i])) return cli_error("compare", "%s cannot run on this CPU", k[i]->name);
   }
+  if (cli_check_only) return 0;
   nb_machine m;
   nb_machine_get(&m);
   m.pinned_cpu = nb_pin_thread(-1);

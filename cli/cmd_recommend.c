@@ -320,6 +320,7 @@ int cmd_recommend(int argc, char **argv) {
     }
   }
   if (optind < argc) return cli_error("recommend", "unexpected argument '%s'", argv[optind]);
+  if (cli_check_only) return 0;
 
   /* Measure against the static default, whatever the environment says. */
   unsetenv("NORMBENCH_KERNEL");

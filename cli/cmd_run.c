@@ -4,7 +4,6 @@
 #include "normbench.h"
 #include "npy.h"
 
-#include <float.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +80,6 @@ int cmd_run(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-    double v;
     switch (c) {
     case 'k': kname = optarg; break;
     case 'i': xp = optarg; break;
@@ -89,9 +87,7 @@ int cmd_run(int argc, char **argv) {
     case 'b': bp = optarg; break;
     case 'o': yp = optarg; break;
     case 'e':
-      if (cli_parse_double(optarg, &v) || !(v >= 0) || v > FLT_MAX || (v > 0 && (float)v == 0))
-        return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
-      eps = (float)v;
+      if (cli_parse_eps(optarg, &eps)) return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
       break;
     case 'h': fputs(help, stdout); return 0;
     case ':': return cli_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -117,6 +113,10 @@ int cmd_run(int argc, char **argv) {
     goto out;
   }
   if (check_vec("weight", gp, &g, x.cols) || (bp && check_vec("bias", bp, &b, x.cols))) goto out;
+  if (cli_check_only) {
+    rc = 0;
+    goto out;
+  }
 
   size_t sz = nb_dtype_size(k->dtype);
   xk = convert(&x, k->dtype);
