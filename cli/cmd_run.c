@@ -23,17 +23,20 @@ static const char help[] =
     "Arrays: .npy version 1.0 or 2.0, C order, dtype '<f4' or '<f2'. They are\n"
     "converted to the kernel's dtype: to f32 exactly; to f16 or bf16 rounded to\n"
     "nearest even (so '<f2' reaches an f16 kernel unchanged). Y has X's shape,\n"
-    "dtype '<f4' (16-bit outputs widened exactly). Y is written to a temporary\n"
-    "file renamed into place: on any error it is not created and an existing Y\n"
-    "keeps its content. Y = '-' writes the .npy to stdout.\n"
+    "dtype '<f4' (16-bit outputs widened exactly). A regular or new Y is written\n"
+    "to a temporary file renamed into place: on any error it is not created and\n"
+    "an existing Y keeps its content and mode. A character device or a FIFO is\n"
+    "written through, never replaced; a symbolic link is followed; Y = '-' writes\n"
+    "the .npy to stdout.\n"
     "\n"
     "Errors (one line on stderr, exit status 2): unknown kernel or one this CPU\n"
     "cannot run; missing or unknown options; eps negative, NaN, infinite or not a\n"
-    "number; files unreadable or not regular; truncated or malformed .npy files\n"
-    "(bad magic, version, header dict, fortran order, big-endian or non-float\n"
-    "dtype, more than 2 dimensions, more than 2^34 bytes of data, bytes after the\n"
-    "data); rows of length 0; weight or bias not 1-D of length D; a bias for an\n"
-    "RMSNorm kernel; Y not writable.\n";
+    "number; files unreadable or not regular (a FIFO is refused, not waited on);\n"
+    "truncated or malformed .npy files (bad magic, version, header dict, fortran\n"
+    "order, big-endian or non-float dtype, more than 2 dimensions, more than 2^34\n"
+    "bytes of data, bytes after the data); rows of length 0; weight or bias not\n"
+    "1-D of length D; a bias for an RMSNorm kernel; Y a directory, a link to a\n"
+    "missing file, or not writable (a write error, e.g. a full disk, included).\n";
 
 /* The array's values in dtype dt, as a new buffer (at least 1 byte). */
 static void *convert(const nb_npy *a, nb_dtype dt) {
