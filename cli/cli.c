@@ -72,13 +72,6 @@ int cli_parse_double(const char *s, double *out) {
   return 0;
 }
 
-int cli_parse_float(const char *s, float *out) {
-  double v;
-  if (cli_parse_double(s, &v) || fabs(v) > 3.4028234663852886e38) return -1;
-  *out = (float)v;
-  return 0;
-}
-
 int cli_parse_eps(const char *s, float *out) {
   double v;
   /* a positive E that rounds to the float 0 is refused, not taken as 0 */

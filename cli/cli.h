@@ -19,7 +19,6 @@ int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 
 /* Strict parsers: the whole string must be a number in range. 0 on success. */
 int cli_parse_size(const char *s, size_t *out);
-int cli_parse_float(const char *s, float *out);
 int cli_parse_double(const char *s, double *out);
 /* eps: a finite float >= 0, and not a positive number that rounds to 0. */
 int cli_parse_eps(const char *s, float *out);
