@@ -4,7 +4,10 @@
  * its input files (fixtures made at start-up in a scratch directory, the
  * working directory: x.npy, g.npy, b.npy, g2.npy (1, D), e.npy (0, D),
  * bad.npy with a newline in its header, a FIFO named fifo), then returns
- * before measuring or writing anything. Properties: the exit status is 0
+ * before measuring or writing anything. The command runs in the fixtures'
+ * directory, libFuzzer in the directory it was started in (its corpus and
+ * artifact paths may be relative), but a crash inside a command leaves its
+ * report in the fixtures' directory unless -artifact_prefix is absolute. Properties: the exit status is 0
  * or 2; with 2, stderr ends with exactly one error line; every byte on
  * stderr is printable ASCII or a newline. Longer runs:
  *   build/tests/fuzz/fuzz_cli -max_total_time=600 CORPUS_DIR tests/fuzz/corpus_cli */
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,11 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAXARGS 32
 
 static char dir[] = "/tmp/fuzz_cli.XXXXXX";
+static int fixtures, home; /* directory fds */
 
 static void cleanup(void) {
   const char *names[] = {"x.npy", "g.npy", "b.npy", "g2.npy", "e.npy", "bad.npy", "fifo"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unlink(names[i]);
-  if (chdir("/") == 0) rmdir(dir);
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unlinkat(fixtures, names[i], 0);
+  rmdir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -36,7 +41,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   float v[8] = {1, -2, 3, 0.5f, 4, -1, 2, 0.25f};
   size_t x[2] = {2, 4}, g[1] = {4}, g2[2] = {1, 4}, e[2] = {0, 4};
   char err[NB_NPY_ERRLEN];
-  if (!mkdtemp(dir) || chdir(dir)) abort();
+  if (!mkdtemp(dir) || (home = open(".", O_RDONLY | O_DIRECTORY)) < 0 || chdir(dir) ||
+      (fixtures = open(".", O_RDONLY | O_DIRECTORY)) < 0)
+    abort();
   atexit(cleanup);
   if (nb_npy_write("x.npy", NB_F32, 2, x, v, err, sizeof err) || nb_npy_write("g.npy", NB_F32, 1, g, v, err, sizeof err) ||
       nb_npy_write("b.npy", NB_F32, 1, g, v, err, sizeof err) || nb_npy_write("g2.npy", NB_F32, 2, g2, v, err, sizeof err) ||
@@ -48,6 +55,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   if (!f || fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(hdr, 1, sizeof hdr - 1, f) != sizeof hdr - 1 ||
       fclose(f))
     abort();
+  if (fchdir(home)) abort();
   /* help texts and tables are not under test */
   if (!(stdout = fopen("/dev/null", "w"))) abort();
   cli_check_only = 1;
@@ -76,7 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FILE *real = stderr, *cap = open_memstream(&out, &len);
   if (!cap) abort();
   stderr = cap;
+  if (fchdir(fixtures)) abort();
   int rc = cli_main(argc, argv);
+  if (fchdir(home)) abort();
   stderr = real;
   fclose(cap);
 
