@@ -8,14 +8,23 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Print "normbench <cmd>: error: ..." as one line on stderr; returns 2, the
- * exit status of every usage or input error. */
+/* The whole command line: argv[1] names the command. Returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* Set by a fuzz target: each command returns 0 once its arguments and
+ * inputs are validated, before measuring anything or writing any file. */
+extern int cli_check_only;
+
+/* Print "normbench <cmd>: error: ..." as one line on stderr (bytes outside
+ * printable ASCII escaped as \xNN); returns 2, the exit status of every
+ * usage or input error. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Strict parsers: the whole string must be a number in range. 0 on success. */
 int cli_parse_size(const char *s, size_t *out);
-int cli_parse_float(const char *s, float *out);
 int cli_parse_double(const char *s, double *out);
+/* eps: a finite float >= 0, and not a positive number that rounds to 0. */
+int cli_parse_eps(const char *s, float *out);
 /* Comma-separated list of sizes, e.g. "1,7,4096"; at most max entries. */
 int cli_parse_size_list(const char *s, size_t *out, size_t max, size_t *n);
 

@@ -114,7 +114,7 @@ static int parse_eps(const char *s, opts *o) {
   o->neps = 0;
   for (char *sv = NULL, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
     float e;
-    if (o->neps == MAXL || cli_parse_float(t, &e) || !(e >= 0)) return -1;
+    if (o->neps == MAXL || cli_parse_eps(t, &e)) return -1;
     snprintf(o->eps_txt[o->neps], sizeof o->eps_txt[0], "%s", t);
     o->eps[o->neps++] = e;
   }
@@ -210,6 +210,8 @@ static int parse(int argc, char **argv, opts *o) {
   if (optind < argc) return cli_error(CMD, "unexpected argument '%s'", argv[optind]);
   if (!o->input != !o->weight) return cli_error(CMD, "--input and --weight go together");
   if (o->bias && !o->input) return cli_error(CMD, "--bias needs --input and --weight");
+  if (o->bias && o->ops && !(o->ops >> NB_LAYERNORM & 1))
+    return cli_error(CMD, "--bias is LayerNorm's: not with --op rmsnorm");
   if (o->input && (o->nd || o->ndist || o->search))
     return cli_error(CMD, "--input takes its rows from the file: no --d, --dist or --search");
   if (o->save && !o->search) return cli_error(CMD, "--save-worst needs --search");
@@ -401,15 +403,12 @@ static size_t breaches(const opts *o, const nb_cell *cells, size_t nc, const nb_
 static int write_csv(const opts *o, const nb_cell *cells, size_t nc, const nb_kernel *const *ks, size_t nk,
                      const nb_metrics *m) {
   nb_outfile f;
-  if (nb_out_open(&f, o->csv)) return cli_error(CMD, "cannot write %s: %s", o->csv, strerror(errno)), 3;
+  if (nb_out_open(&f, o->csv)) return cli_error(CMD, "cannot write %s: %s", o->csv, nb_out_why(&f)), 3;
   nb_acc_csv_header(f.f);
   for (size_t i = 0; i < nc; i++)
     for (size_t j = 0; j < nk; j++)
       if (m[i * nk + j].n) nb_acc_csv_row(f.f, ks[j], &cells[i], &m[i * nk + j]);
-  if (ferror(f.f) || nb_out_commit(&f)) {
-    nb_out_abort(&f);
-    return cli_error(CMD, "cannot write %s", o->csv), 3;
-  }
+  if (nb_out_commit(&f)) return cli_error(CMD, "cannot write %s: %s", o->csv, nb_out_why(&f)), 3;
   return 0;
 }
 
@@ -474,8 +473,14 @@ static int run_input(opts *o, const nb_kernel **all, size_t nall) {
   if (load("--input", o->input, &x)) return 2;
   if (load("--weight", o->weight, &g)) goto out_x;
   if (o->bias && load("--bias", o->bias, &b)) goto out_g;
-  if (g.rows != 1 || g.cols != x.cols || (o->bias && (b.rows != 1 || b.cols != x.cols))) {
-    cli_error(CMD, "--weight%s must hold one row of %zu values (the rows' length)", o->bias ? " and --bias" : "",
+  /* as `run`: rows of length 0 are refused; no rows leave nothing to measure */
+  if (x.cols == 0 || x.rows == 0) {
+    cli_error(CMD, "--input '%s' has %s", o->input, x.cols == 0 ? "rows of length 0" : "no rows");
+    goto out;
+  }
+  /* as `run`: 1-D vectors, a (1, D) array is refused */
+  if (g.ndim != 1 || g.cols != x.cols || (o->bias && (b.ndim != 1 || b.cols != x.cols))) {
+    cli_error(CMD, "--weight%s must be 1-D arrays of %zu values (the rows' length)", o->bias ? " and --bias" : "",
               x.cols);
     goto out;
   }
@@ -491,6 +496,8 @@ static int run_input(opts *o, const nb_kernel **all, size_t nall) {
   } else if (nk == 0) {
     rc = cli_error(CMD, "no selected kernel takes %s %s data", o->bias ? "layernorm" : "rmsnorm or layernorm",
                    nb_dtype_name(x.dtype));
+  } else if (cli_check_only) {
+    rc = 0;
   } else {
     for (int op = 0; op < 2; op++)
       for (int dt = 0; dt < 3; dt++)
@@ -526,6 +533,14 @@ static int mkdirs(const char *path) {
   return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
 }
 
+/* 0 if path is (now) a directory this process can create files in. */
+static int writable_dir(const char *path) {
+  struct stat st;
+  if (mkdirs(path) || stat(path, &st)) return -1;
+  if (!S_ISDIR(st.st_mode)) return errno = ENOTDIR, -1;
+  return access(path, W_OK | X_OK);
+}
+
 static int save_worst(const opts *o, const nb_kernel *k, size_t d, float eps, const nb_worst *w) {
   char dir[4096], path[4200], err[NB_ARR_ERRLEN];
   snprintf(dir, sizeof dir, "%s/%s_d%zu", o->save, k->name, d);
@@ -540,7 +555,7 @@ static int save_worst(const opts *o, const nb_kernel *k, size_t d, float eps, co
   if (k->op == NB_LAYERNORM) snprintf(kap, sizeof kap, ", mean|x|/sigma %.4g", w->kappa);
   snprintf(path, sizeof path, "%s/README", dir);
   nb_outfile f;
-  if (nb_out_open(&f, path)) return cli_error(CMD, "cannot write %s: %s", path, strerror(errno)), 3;
+  if (nb_out_open(&f, path)) return cli_error(CMD, "cannot write %s: %s", path, nb_out_why(&f)), 3;
   fprintf(f.f,
           "%s, D = %zu, eps = %.9g: error %.6g ulp at index %zu (declared bound %.6g ulp%s),\n"
           "the worst of %zu rows tried by: normbench accuracy --search --kernel %s --d %zu --eps %.9g --seed %llu "
@@ -550,10 +565,7 @@ static int save_worst(const opts *o, const nb_kernel *k, size_t d, float eps, co
           k->name, d, (double)eps, w->err, w->idx, w->bound, kap, w->evals, k->name, d, (double)eps,
           (unsigned long long)o->seed, o->time, dir, dir, w->b ? " --bias " : "", w->b ? dir : "",
           w->b ? "/b.npy" : "", nb_op_name(k->op), nb_dtype_name(k->dtype), (double)eps, k->name);
-  if (ferror(f.f) || nb_out_commit(&f)) {
-    nb_out_abort(&f);
-    return cli_error(CMD, "cannot write %s", path), 3;
-  }
+  if (nb_out_commit(&f)) return cli_error(CMD, "cannot write %s: %s", path, nb_out_why(&f)), 3;
   return 0;
 }
 
@@ -615,11 +627,16 @@ int cmd_accuracy(int argc, char **argv) {
     if (matched) return cli_error(CMD, "no kernel matching '%s' runs on this CPU", o.glob);
     return cli_error(CMD, "no kernel matches '%s'%s", o.glob, o.ops || o.dts ? " with the given --op/--dtype" : "");
   }
-  if (o.input)
+  if (o.input) {
     rc = run_input(&o, ks, nk);
-  else if (o.search)
+  } else if (cli_check_only) {
+    rc = 0;
+  } else if (o.save && writable_dir(o.save)) {
+    /* before a search of minutes, not after it */
+    rc = (cli_error(CMD, "--save-worst: cannot use directory '%s': %s", o.save, strerror(errno)), 3);
+  } else if (o.search) {
     rc = run_search(&o, ks, nk);
-  else {
+  } else {
     size_t nc = make_cells(&o, ks, nk, NULL);
     nb_cell *cells = malloc(nc * sizeof *cells);
     if (!cells) {

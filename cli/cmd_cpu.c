@@ -43,6 +43,10 @@ int cmd_cpu(int argc, char **argv) {
     default: return cli_error("cpu", "unknown or incomplete option '%s' (normbench cpu --help)", argv[optind - 1]);
     }
   if (optind < argc) return cli_error("cpu", "unexpected argument '%s'", argv[optind]);
+  size_t sizes[5];
+  if (caches && nb_parse_caches(caches, sizes))
+    return cli_error("cpu", "--caches: '%s' is not like L1=48K,L2=1M,L3=32M", caches);
+  if (cli_check_only) return 0;
   const nb_platform *p = nb_platform_get();
   if (id_only) {
     printf("%s\n", p->id);

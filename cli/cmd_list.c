@@ -24,7 +24,7 @@ int cmd_list(int argc, char **argv) {
   int csv = 0, c;
   optind = 1;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
     switch (c) {
     case 'd':
       if (cli_parse_size(optarg, &d) || d == 0) return cli_error("list", "--d wants a row length >= 1, got '%s'", optarg);
@@ -38,6 +38,7 @@ int cmd_list(int argc, char **argv) {
              "'none' = no promise (external peers); 'inf' = no finite promise at this D.\n"
              "'range' = the exponents e with 2^e <= |x|, |g|, |b| < 2^hi the bound covers.\n");
       return 0;
+    case ':': return cli_error("list", "option '%s' needs a value", argv[optind - 1]);
     default: return cli_error("list", "unknown option '%s' (normbench list --help)", argv[optind - 1]);
     }
   }

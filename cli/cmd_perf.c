@@ -54,13 +54,9 @@ static void progress(const common *c, double t0, size_t done, size_t total, cons
 static int write_file(const char *cmd, const char *path, const nb_machine *m, const nb_perf_row *rows, size_t n,
                       void (*w)(FILE *, const nb_machine *, const nb_perf_row *, size_t)) {
   nb_outfile o;
-  if (nb_out_open(&o, path)) return cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+  if (nb_out_open(&o, path)) return cli_error(cmd, "cannot write '%s': %s", path, nb_out_why(&o));
   w(o.f, m, rows, n);
-  if (ferror(o.f)) {
-    nb_out_abort(&o);
-    return cli_error(cmd, "cannot write '%s'", path);
-  }
-  if (nb_out_commit(&o)) return cli_error(cmd, "cannot write '%s': %s", path, strerror(errno));
+  if (nb_out_commit(&o)) return cli_error(cmd, "cannot write '%s': %s", path, nb_out_why(&o));
   return 0;
 }
 
@@ -262,6 +258,10 @@ int cmd_perf(int argc, char **argv) {
                      want_op >= 0 ? " --op " : "", want_op >= 0 ? nb_op_name((nb_op)want_op) : "",
                      want_dt >= 0 ? " --dtype " : "", want_dt >= 0 ? nb_dtype_name((nb_dtype)want_dt) : "");
   }
+  if (cli_check_only) {
+    if (filter) regfree(&re);
+    return 0;
+  }
 
   nb_machine m;
   char err[256];
@@ -345,6 +345,7 @@ int cmd_compare(int argc, char **argv) {
     if (!nb_kernel_runs_here(k[i])) return cli_error("compare", "%s cannot run on this CPU", k[i]->name);
     if (nb_dtype_size(k[i]->dtype) > sz) sz = nb_dtype_size(k[i]->dtype);
   }
+  if (cli_check_only) return 0;
   nb_machine m;
   char err[256], what[64];
   if (nb_machine_get(&m, c.caches, err, sizeof err)) return cli_error("compare", "%s", err);

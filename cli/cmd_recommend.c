@@ -454,6 +454,7 @@ int cmd_recommend(int argc, char **argv) {
     ds[0] = x.cols, nd = 1;
     o.x = &x, o.g = weight ? &g : NULL;
   }
+  if (cli_check_only) return nb_arr_free(&x), nb_arr_free(&g), 0;
 
   /* Measure against the static default, whatever the environment says. */
   unsetenv("NORMBENCH_KERNEL");

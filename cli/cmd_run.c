@@ -5,7 +5,6 @@
 #include "normbench.h"
 #include "npy.h"
 
-#include <float.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +24,20 @@ static const char help[] =
     "Arrays: .npy version 1.0 or 2.0, C order, dtype '<f4' or '<f2'. They are\n"
     "converted to the kernel's dtype: to f32 exactly; to f16 or bf16 rounded to\n"
     "nearest even (so '<f2' reaches an f16 kernel unchanged). Y has X's shape,\n"
-    "dtype '<f4' (16-bit outputs widened exactly). Y is written to a temporary\n"
-    "file renamed into place: on any error it is not created and an existing Y\n"
-    "keeps its content. Y = '-' writes the .npy to stdout.\n"
+    "dtype '<f4' (16-bit outputs widened exactly). A regular or new Y is written\n"
+    "to a temporary file renamed into place: on any error it is not created and\n"
+    "an existing Y keeps its content and mode. A character device or a FIFO is\n"
+    "written through, never replaced; a symbolic link is followed; Y = '-' writes\n"
+    "the .npy to stdout.\n"
     "\n"
     "Errors (one line on stderr, exit status 2): unknown kernel or one this CPU\n"
     "cannot run; missing or unknown options; eps negative, NaN, infinite or not a\n"
-    "number; files unreadable or not regular; truncated or malformed .npy files\n"
-    "(bad magic, version, header dict, fortran order, big-endian or non-float\n"
-    "dtype, more than 2 dimensions, more than 2^34 bytes of data, bytes after the\n"
-    "data); rows of length 0; weight or bias not 1-D of length D; a bias for an\n"
-    "RMSNorm kernel; Y not writable.\n";
+    "number; files unreadable or not regular (a FIFO is refused, not waited on);\n"
+    "truncated or malformed .npy files (bad magic, version, header dict, fortran\n"
+    "order, big-endian or non-float dtype, more than 2 dimensions, more than 2^34\n"
+    "bytes of data, bytes after the data); rows of length 0; weight or bias not\n"
+    "1-D of length D; a bias for an RMSNorm kernel; Y a directory, a link to a\n"
+    "missing file, or not writable (a write error, e.g. a full disk, included).\n";
 
 /* The array's values in dtype dt, as a new buffer (at least 1 byte). */
 static void *convert(const nb_npy *a, nb_dtype dt) {
@@ -74,7 +76,6 @@ int cmd_run(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-    double v;
     switch (c) {
     case 'k': kname = optarg; break;
     case 'i': xp = optarg; break;
@@ -82,9 +83,7 @@ int cmd_run(int argc, char **argv) {
     case 'b': bp = optarg; break;
     case 'o': yp = optarg; break;
     case 'e':
-      if (cli_parse_double(optarg, &v) || !(v >= 0) || v > FLT_MAX || (v > 0 && (float)v == 0))
-        return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
-      eps = (float)v;
+      if (cli_parse_eps(optarg, &eps)) return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
       break;
     case 'h': fputs(help, stdout); return 0;
     case ':': return cli_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -110,6 +109,10 @@ int cmd_run(int argc, char **argv) {
     goto out;
   }
   if (check_vec("weight", gp, &g, x.cols) || (bp && check_vec("bias", bp, &b, x.cols))) goto out;
+  if (cli_check_only) {
+    rc = 0;
+    goto out;
+  }
 
   size_t sz = nb_dtype_size(k->dtype);
   xk = convert(&x, k->dtype);

@@ -6,11 +6,12 @@
 #define NB_ARRAYS_H
 
 #include "normbench.h"
+#include "npy.h"
 
 #include <stddef.h>
 #include <stdio.h>
 
-#define NB_ARR_ERRLEN 256
+#define NB_ARR_ERRLEN NB_NPY_ERRLEN
 
 typedef struct {
   nb_dtype dtype; /* NB_F32 ('<f4') or NB_F16 ('<f2') */

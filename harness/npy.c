@@ -24,11 +24,15 @@ enum { PREFIX_V1 = 10, PREFIX_V2 = 12 };
 #define MAX_HEADER (1u << 20)
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Messages quote header bytes (keys, dtypes) and file names: escaped, so
+ * that a newline or a terminal escape in a file cannot reach the terminal. */
 static int fail(char *err, size_t n, const char *fmt, ...) {
+  char raw[NB_NPY_ERRLEN];
   va_list ap;
   va_start(ap, fmt);
-  if (err && n) vsnprintf(err, n, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
+  if (err && n) nb_file_escape(err, n, raw);
   return -1;
 }
 
@@ -225,11 +229,12 @@ int nb_npy_read(const char *path, nb_npy *a, char *err, size_t n) {
   size_t hoff = 0, hlen = 0, bytes = 0;
   struct stat st;
   memset(a, 0, sizeof *a);
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail(err, n, "cannot open: %s", strerror(errno));
-  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+  const char *why;
+  FILE *f = nb_file_open_regular(path, &why);
+  if (!f) return fail(err, n, "cannot open: %s", why);
+  if (fstat(fileno(f), &st)) {
     fclose(f);
-    return fail(err, n, "not a regular file");
+    return fail(err, n, "cannot open: %s", strerror(errno));
   }
   size_t size = (size_t)st.st_size;
   size_t got = fread(pre, 1, size < sizeof pre ? size : sizeof pre, f);
@@ -292,14 +297,15 @@ int nb_npy_write(const char *path, nb_dtype dt, int ndim, const size_t *shape, c
   memset(h + k, ' ', hlen - (size_t)k - 1);
   h[hlen - 1] = '\n';
   nb_outfile o;
-  if (nb_out_open(&o, path)) return fail(err, n, "cannot create '%s': %s", path, strerror(errno));
+  if (nb_out_open(&o, path)) return fail(err, n, "cannot create '%s': %s", path, nb_out_why(&o));
+  errno = 0;
   if (fwrite(pre, 1, sizeof pre, o.f) != sizeof pre || fwrite(h, 1, hlen, o.f) != hlen ||
       fwrite(data, 1, bytes, o.f) != bytes) {
-    int e = errno;
+    int e = errno ? errno : EIO;
     nb_out_abort(&o);
     return fail(err, n, "cannot write '%s': %s", path, strerror(e));
   }
-  if (nb_out_commit(&o)) return fail(err, n, "cannot write '%s': %s", path, strerror(errno));
+  if (nb_out_commit(&o)) return fail(err, n, "cannot write '%s': %s", path, nb_out_why(&o));
   return 0;
 }
 

@@ -17,8 +17,10 @@
 /* Largest data block accepted (16 GiB): far above any row batch a norm
  * kernel sees, far below what makes size arithmetic wrap. */
 #define NB_NPY_MAX_BYTES (1ull << 34)
-/* Room for any message the functions below write. */
-#define NB_NPY_ERRLEN 256
+/* Room for any message the functions below write, a path of PATH_MAX
+ * bytes included. Messages are one line of printable ASCII: other bytes of
+ * the file or its name appear as \xNN. */
+#define NB_NPY_ERRLEN 8192
 
 typedef struct {
   nb_dtype dtype;   /* NB_F32 or NB_F16 */

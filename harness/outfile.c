@@ -2,29 +2,49 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-/* Temporary files still open, removed if the process is interrupted. */
+/* Temporary files still open, removed if the process is killed by a signal. */
 #define NB_MAX_OPEN 16
-static char *open_tmps[NB_MAX_OPEN];
+static char *volatile open_tmps[NB_MAX_OPEN];
+
+/* Every catchable signal whose default action ends the process: SIGINT and
+ * SIGTERM, but also a closed terminal (SIGHUP), a closed pipe (SIGPIPE), a
+ * file size limit (SIGXFSZ), timers and the user signals. */
+static const int fatal[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGPIPE,   SIGALRM, SIGTERM, SIGUSR1,
+                            SIGUSR2, SIGXCPU, SIGXFSZ,   SIGVTALRM, SIGPROF};
+#define NFATAL (sizeof fatal / sizeof fatal[0])
 
 static void on_signal(int sig) {
   for (int i = 0; i < NB_MAX_OPEN; i++)
     if (open_tmps[i]) unlink(open_tmps[i]); /* async-signal-safe */
   signal(sig, SIG_DFL);
-  raise(sig);
+  raise(sig); /* delivered on return, when the handler unblocks it */
+}
+
+static void fatal_set(sigset_t *s) {
+  sigemptyset(s);
+  for (size_t i = 0; i < NFATAL; i++) sigaddset(s, fatal[i]);
+}
+
+static void install(void) {
+  static int installed;
+  if (installed) return;
+  installed = 1;
+  for (size_t i = 0; i < NFATAL; i++) {
+    struct sigaction old, sa;
+    /* A signal the parent ignores (nohup's SIGHUP, a shell's SIGPIPE) stays
+     * ignored, and one the program handles itself keeps its handler. */
+    if (sigaction(fatal[i], NULL, &old) || old.sa_handler != SIG_DFL) continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(fatal[i], &sa, NULL);
+  }
 }
 
 static void track(char *tmp, int add) {
-  static int installed;
-  if (!installed) {
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    installed = 1;
-  }
   for (int i = 0; i < NB_MAX_OPEN; i++)
     if (add ? open_tmps[i] == NULL : open_tmps[i] == tmp) {
       open_tmps[i] = add ? tmp : NULL;
@@ -33,74 +53,45 @@ static void track(char *tmp, int add) {
 }
 
 int nb_out_open(nb_outfile *o, const char *path) {
+  sigset_t block, old;
   memset(o, 0, sizeof *o);
-  if (!path || !*path) {
-    errno = EINVAL;
-    return -1;
-  }
-  if (strcmp(path, "-") == 0) {
-    o->f = stdout;
-    return 0;
-  }
-  size_t n = strlen(path) + 32;
-  o->path = strdup(path);
-  o->tmp = malloc(n);
-  if (!o->path || !o->tmp) goto fail;
-  snprintf(o->tmp, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(o->tmp);
-  if (fd < 0) goto fail;
-  track(o->tmp, 1);
-  /* mkstemp makes the file 0600; give it the mode a plain fopen would, or
-   * the mode of the file it replaces */
-  struct stat st;
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, stat(path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask));
-  o->f = fdopen(fd, "wb");
-  if (!o->f) {
-    close(fd);
-    unlink(o->tmp);
-    track(o->tmp, 0);
-    goto fail;
-  }
-  return 0;
-fail : {
-  int e = errno;
-  free(o->path);
-  free(o->tmp);
-  memset(o, 0, sizeof *o);
+  install();
+  /* No signal between creating the temporary file and tracking it. */
+  fatal_set(&block);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  int rc = nb_file_create(&o->file, path), e = errno;
+  if (rc == 0 && o->file.tmp) track(o->file.tmp, 1);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  o->f = o->file.f;
   errno = e;
-  return -1;
-}
+  return rc;
 }
 
 int nb_out_commit(nb_outfile *o) {
-  if (!o->f) return -1;
-  if (o->f == stdout) {
-    o->f = NULL;
-    return fflush(stdout) == 0 ? 0 : -1;
-  }
-  int ok = fflush(o->f) == 0 && fsync(fileno(o->f)) == 0;
-  ok = (fclose(o->f) == 0) && ok;
+  sigset_t block, old;
+  char *tmp = o->file.tmp;
+  /* A signal during the rename finds the file either still to be removed
+   * or already in place, never a freed name. Writing through (no
+   * temporary file) is not blocked: a FIFO may wait for its reader. */
+  fatal_set(&block);
+  if (tmp) sigprocmask(SIG_BLOCK, &block, &old);
+  if (tmp) track(tmp, 0);
+  int rc = nb_file_commit(&o->file), e = errno;
+  if (tmp) sigprocmask(SIG_SETMASK, &old, NULL);
   o->f = NULL;
-  if (ok) ok = rename(o->tmp, o->path) == 0;
-  int e = errno;
-  if (!ok) unlink(o->tmp);
-  track(o->tmp, 0);
-  free(o->path);
-  free(o->tmp);
-  o->path = o->tmp = NULL;
   errno = e;
-  return ok ? 0 : -1;
+  return rc;
 }
 
 void nb_out_abort(nb_outfile *o) {
-  if (o->f && o->f != stdout) {
-    fclose(o->f);
-    unlink(o->tmp);
-    track(o->tmp, 0);
-  }
-  free(o->path);
-  free(o->tmp);
-  memset(o, 0, sizeof *o);
+  sigset_t block, old;
+  int tmp = o->file.tmp != NULL;
+  fatal_set(&block);
+  if (tmp) sigprocmask(SIG_BLOCK, &block, &old);
+  if (tmp) track(o->file.tmp, 0);
+  nb_file_abort(&o->file);
+  if (tmp) sigprocmask(SIG_SETMASK, &old, NULL);
+  o->f = NULL;
 }
+
+const char *nb_out_why(const nb_outfile *o) { return o->file.why ? o->file.why : "unknown error"; }

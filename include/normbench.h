@@ -115,7 +115,7 @@ int nb_kernel_in_range(const nb_kernel *k, const double *x, const double *g,
  * y is untouched. */
 enum {
   NB_OK = 0,
-  NB_EINVAL = -1,     /* NULL x/g/y, stride < d, eps < 0 or NaN, size overflows size_t */
+  NB_EINVAL = -1,     /* NULL x/g/y, stride < d, eps < 0 or NaN, size overflows size_t or the address space */
   NB_EOVERLAP = -2,   /* x and y overlap without being identical */
   NB_ENOTHERE = -3,   /* this CPU cannot run the kernel */
   /* nb_wisdom_load, nb_wisdom_save */
@@ -220,10 +220,14 @@ size_t nb_bucket_max(unsigned k);
  *   op dtype dmin dmax kernel budget measured_speedup
  * A file whose header differs from this build, registry or CPU is rejected
  * whole: the message names the field. nb_wisdom_load returns NB_OK or an
- * NB_EWISDOM_* code (nb_strerror) with the reason in why[n]; nb_wisdom_save
- * writes the choice of every bucket up to 2^NB_WISDOM_MAXB (through a
- * temporary file and a rename) and returns NB_OK or NB_EWISDOM_IO with
- * errno set. */
+ * NB_EWISDOM_* code (nb_strerror) with the reason in why[n] (a wisdom file
+ * must be a regular file: a FIFO is refused, never waited on);
+ * nb_wisdom_save writes the choice of every bucket up to 2^NB_WISDOM_MAXB
+ * and returns NB_OK or NB_EWISDOM_IO with errno set. A regular file (or a
+ * new one) is written through a temporary file and a rename, keeping the
+ * mode of the file it replaces (new: 0666 less the umask); a character
+ * device, a FIFO or "-" (stdout) is written through; a symbolic link is
+ * followed. */
 #define NB_WISDOM_VERSION 1
 #define NB_WISDOM_MAXB 24
 int nb_wisdom_load(const char *path, char *why, size_t n);

@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,29 @@ static void drop_prim(void) {
   cc.src = cc.dst = cc.scale = cc.shift = NULL;
 }
 
+/* A thread's engine, stream, primitive and buffers, freed when it exits
+ * (a pthread key's destructor: _Thread_local has none). The accuracy
+ * sweep's worker threads would otherwise each leave them behind. */
+static pthread_key_t key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static int have_key; /* 0 only if the process ran out of keys: then a leak */
+
+static void drop_all(void *unused) {
+  (void)unused;
+  drop_prim();
+  if (cc.stream) dnnl_stream_destroy(cc.stream);
+  if (cc.eng) dnnl_engine_destroy(cc.eng);
+  free(cc.gb);
+  free(cc.tx);
+  memset(&cc, 0, sizeof cc);
+}
+
+static void make_key(void) { have_key = pthread_key_create(&key, drop_all) == 0; }
+
 static int init_engine(void) {
   if (cc.eng) return 0;
+  pthread_once(&key_once, make_key);
+  if (have_key) pthread_setspecific(key, &cc); /* any non-NULL value: the destructor runs */
   dnnl_set_verbose(0);
   void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
   if (set_threads) set_threads(1);

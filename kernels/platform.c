@@ -4,6 +4,7 @@
  * AArch64: the kernel's HWCAP bits. */
 #include "platform.h"
 
+#include "file.h"
 #include "normbench.h"
 
 #include <ctype.h>
@@ -365,7 +366,10 @@ static void disable(nb_platform *p) {
     int known = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
       if (strcmp(tok, names[i].name) == 0) p->features &= ~names[i].bit, known = 1;
-    if (!known) {
+    if (!known) { /* a typo would otherwise silently test nothing */
+      char esc[64];
+      nb_file_escape(esc, sizeof esc, tok);
+      fprintf(stderr, "normbench: warning: NORMBENCH_CPU_DISABLE: unknown feature '%s' ignored\n", esc);
       size_t l = strlen(p->disable_unknown);
       snprintf(p->disable_unknown + l, sizeof p->disable_unknown - l, "%s%s", l ? "," : "", tok);
     }

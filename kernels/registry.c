@@ -155,9 +155,12 @@ int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void
   /* the byte offset one past the last element must fit in size_t; d alone
    * can exceed SIZE_MAX / sz, which would wrap the subtraction below */
   if (d > SIZE_MAX / sz || (rows - 1) > (SIZE_MAX / sz - d) / (xs > ys ? xs : ys)) return NB_EINVAL;
-  if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
   uintptr_t x0 = (uintptr_t)x, x1 = x0 + ((rows - 1) * xs + d) * sz;
   uintptr_t y0 = (uintptr_t)y, y1 = y0 + ((rows - 1) * ys + d) * sz;
+  /* a span that fits in size_t can still run past the end of the address
+   * space: no such array exists, and the overlap test below would wrap */
+  if (x1 < x0 || y1 < y0) return NB_EINVAL;
+  if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
   int same = x0 == y0 && (xs == ys || rows == 1); /* one row: the stride is never used */
   if (!same && x0 < y1 && y0 < x1) return NB_EOVERLAP;
   k->fn(x, g, b, y, rows, d, xs, ys, eps);

@@ -3,6 +3,8 @@
  * format is in normbench.h. */
 #include "wisdom.h"
 
+#include "file.h"
+
 #include "nb_build.h"
 #include "nb_git.h"
 
@@ -13,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAGIC "normbench-wisdom"
 
@@ -43,12 +44,16 @@ uint64_t nb_registry_hash(void) {
 
 /* ---- reader -------------------------------------------------------------- */
 
-/* Returns code, the reason in why[n]. */
+/* Returns code, the reason in why[n]. The message quotes the path and the
+ * file's own lines: escaped, so that it stays one printable line whatever
+ * bytes they hold. */
 __attribute__((format(printf, 4, 5))) static int fail(int code, char *why, size_t n, const char *fmt, ...) {
+  char raw[4096];
   va_list ap;
   va_start(ap, fmt);
-  if (why && n) vsnprintf(why, n, fmt, ap);
+  vsnprintf(raw, sizeof raw, fmt, ap);
   va_end(ap);
+  if (why && n) nb_file_escape(why, n, raw);
   return code;
 }
 
@@ -98,8 +103,9 @@ static int body_line(char *line, nb_wis_table *t, char *why, size_t n, const cha
 
 int nb_wis_read(const char *path, nb_wis_table *t, char *why, size_t n) {
   char want[64], line[1024];
-  FILE *f = path ? fopen(path, "r") : NULL;
-  if (!f) return fail(NB_EWISDOM_IO, why, n, "wisdom file %s: %s", path ? path : "(null)", strerror(path ? errno : EINVAL));
+  const char *err = strerror(EINVAL);
+  FILE *f = path ? nb_file_open_regular(path, &err) : NULL;
+  if (!f) return fail(NB_EWISDOM_IO, why, n, "wisdom file %s: %s", path ? path : "(null)", err);
   memset(t, 0, sizeof *t);
   snprintf(want, sizeof want, "%d", NB_WISDOM_VERSION);
   int rc = header(f, path, MAGIC, want, "format version", why, n);
@@ -119,11 +125,11 @@ int nb_wis_read(const char *path, nb_wis_table *t, char *why, size_t n) {
 }
 
 /* ---- writer -------------------------------------------------------------
- * Its own temporary file and rename rather than harness/outfile: the
- * installed library must not depend on the harness, and an application
- * saving wisdom needs none of outfile's signal handling. */
+ * file.c's rules (temporary file renamed into place, devices and FIFOs
+ * written through), without the harness's signal handling: an application
+ * saving wisdom owns its signals. */
 
-static int write_all(FILE *f, const nb_wis_table *t) {
+static void write_all(FILE *f, const nb_wis_table *t) {
   fprintf(f, MAGIC " %d\nbuild %s\nregistry %016llx\ncpu %s\n", NB_WISDOM_VERSION, nb_build_id(),
           (unsigned long long)nb_registry_hash(), nb_cpu_signature());
   fprintf(f, "# op dtype dmin dmax kernel budget measured_speedup\n");
@@ -135,24 +141,12 @@ static int write_all(FILE *f, const nb_wis_table *t) {
           fprintf(f, "%s %s %zu %zu %s %.17g %.4f\n", nb_op_name((nb_op)op), nb_dtype_name((nb_dtype)dt),
                   nb_bucket_min(b), nb_bucket_max(b), e.k->name, e.budget, e.speedup);
       }
-  return ferror(f) ? -1 : 0;
 }
 
 int nb_wis_write(const char *path, const nb_wis_table *t) {
-  if (!path || !*path) return errno = EINVAL, NB_EWISDOM_IO;
-  size_t n = strlen(path) + 16;
-  char *tmp = malloc(n);
-  if (!tmp) return NB_EWISDOM_IO;
-  snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-  if (!f && fd >= 0) close(fd);
-  int ok = f && write_all(f, t) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-  if (f) ok = fclose(f) == 0 && ok;
-  if (ok) ok = rename(tmp, path) == 0;
-  int e = errno;
-  if (!ok && fd >= 0) unlink(tmp);
-  free(tmp);
-  errno = e;
-  return ok ? NB_OK : NB_EWISDOM_IO;
+  nb_file o;
+  if (nb_file_create(&o, path)) return NB_EWISDOM_IO;
+  write_all(o.f, t);
+  /* fails, leaving path as it was, on any write error */
+  return nb_file_commit(&o) ? NB_EWISDOM_IO : NB_OK;
 }

@@ -282,7 +282,7 @@ def errors(tmp, rng):
                     fh.write(old)
             r = nb("run", *[y if a == Y else a for a in args], env=env)
             after = open(y, "rb").read() if os.path.exists(y) else None
-            litter = [n for n in os.listdir(tmp) if n.startswith("y.npy.tmp")]
+            litter = [n for n in os.listdir(tmp) if n.startswith(".normbench-")]
             lines = r.stderr.splitlines()
             good = (r.returncode == 2 and len(lines) == 1 and lines[0].startswith("normbench run: error:")
                     and r.stdout == "" and after == old and not litter)
@@ -295,7 +295,7 @@ def errors(tmp, rng):
         lines = r.stderr.splitlines()
         ok(r.returncode == 2 and len(lines) == 1 and lines[0].startswith("normbench run: error:")
            and not os.path.exists(os.path.join(tmp, "no")) and os.listdir(os.path.join(tmp, "adir")) == []
-           and not [n for n in os.listdir(tmp) if ".tmp." in n],
+           and not [n for n in os.listdir(tmp) if n.startswith(".normbench-")],
            "%s: exit %d, %s" % (name, r.returncode, r.stderr.strip()))
 
 

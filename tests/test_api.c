@@ -68,6 +68,20 @@ static void validation(void) {
     tap_ok(rc == c[i].rc && spy_called == runs, "nb_run, %s: %s (%s)", c[i].what, nb_strerror(c[i].rc),
            spy_called ? "kernel called" : "kernel not called");
   }
+  /* Byte spans that fit in size_t but run past the end of the address
+   * space from x (f32: (2^62 - 1) * 4 bytes; f16: about 2^64 - 2^24). */
+  struct { nb_dtype dt; size_t rows, d, s; const char *what; } wrap[] = {
+      {NB_F32, 1, 0x3fffffffffffffffull, 0x3fffffffffffffffull, "f32, d = 2^62 - 1"},
+      {NB_F16, 1ull << 40, 3, 1ull << 23, "f16, rows = 2^40, stride 2^23"},
+  };
+  for (size_t i = 0; i < sizeof wrap / sizeof wrap[0]; i++) {
+    nb_kernel w = k;
+    w.dtype = wrap[i].dt;
+    spy_called = 0;
+    int rc = nb_run(&w, x, g, NULL, y, wrap[i].rows, wrap[i].d, wrap[i].s, wrap[i].s, 1e-5f);
+    tap_ok(rc == NB_EINVAL && !spy_called, "nb_run, %s (wraps the address space): %s (%s)", wrap[i].what,
+           nb_strerror(rc), spy_called ? "kernel called" : "kernel not called");
+  }
   tap_ok(nb_run(NULL, x, g, NULL, y, 1, 3, 3, 3, 1e-5f) == NB_EINVAL, "nb_run with no kernel: EINVAL");
   tap_ok(nb_kernel_at(nb_kernel_count()) == NULL && nb_kernel_find(NULL) == NULL &&
              nb_kernel_find("no_such_kernel") == NULL,
