@@ -12,6 +12,7 @@
  * x, NaN in g, a zero row with eps = 0, and row independence. */
 #include "normbench.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +136,12 @@ static void specials(const nb_kernel *k) {
   }
 }
 
-int main(void) {
+/* usage: test_external [ISA]: the peers of one library only (each in its own
+ * process, so that one library's thread settings do not hide another's) */
+int main(int argc, char **argv) {
   for (size_t i = 0; i < nb_kernel_count(); i++) {
     const nb_kernel *k = nb_kernel_at(i), *a;
-    if (!(k->flags & NB_K_EXTERNAL) || !nb_kernel_runs_here(k)) continue;
+    if (!(k->flags & NB_K_EXTERNAL) || !nb_kernel_runs_here(k) || (argc > 1 && strcmp(k->isa, argv[1]))) continue;
     if (!(a = accurate_for(k))) {
       printf("not ok %d - %s: no accurate kernel to check it against\n", ++n_test, k->name);
       n_fail++;
@@ -150,10 +153,24 @@ int main(void) {
       check(k, a, 3, 4096, 4096, 4096, wb, 1);
       check(k, a, 1, 1, 1, 1, wb, 0);
     }
+    /* enough elements that a library with a thread pool would use it */
+    check(k, a, 64, 4096, 4096, 4096, 1, 0);
     /* the cached primitive must follow a change of shape */
     check(k, a, 5, 64, 64, 64, 1, 0);
     check(k, a, 2, 64, 64, 64, 1, 0);
     specials(k);
+  }
+  /* one thread, as our kernels: no OpenMP pool was started (/proc/self/task;
+   * the test runs with OMP_NUM_THREADS=2, so a pool would start) */
+  if (n_test > 0) {
+    DIR *dir = opendir("/proc/self/task");
+    int threads = 0;
+    for (struct dirent *e; dir && (e = readdir(dir));) threads += e->d_name[0] != '.';
+    if (dir) closedir(dir);
+    n_test++;
+    n_fail += threads != 1;
+    printf("%sok %d - the peers ran on the calling thread only (%d threads in the process)\n", threads == 1 ? "" : "not ",
+           n_test, threads);
   }
   if (n_test == 0) printf("1..0 # SKIP no external kernel built or runnable here\n");
   else printf("1..%d\n", n_test);
