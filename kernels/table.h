@@ -53,6 +53,13 @@ KBF16(accurate, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512
 K(layernorm, f32, external, onednn, 0, 1)
 K(layernorm, bf16, external, onednn, NB_CPU_AVX512F | NB_CPU_AVX512BW | NB_CPU_AVX512VL | NB_CPU_AVX512DQ, 1)
 #endif
+/* peers: PyTorch, the seed's RMSNorm module and at::layer_norm (torch.c) */
+#ifdef NB_HAVE_TORCH
+K(rmsnorm, f32, external, torch, 0, 1)
+K(rmsnorm, bf16, external, torch, 0, 1)
+K(layernorm, f32, external, torch, 0, 1)
+K(layernorm, bf16, external, torch, 0, 1)
+#endif
 
 #undef KALL
 #undef KBF16

@@ -23,7 +23,7 @@ do for [op in 'rmsnorm layernorm'] {
     set title (op eq 'rmsnorm' ? 'RMSNorm ' : 'LayerNorm ').dt
     if (p == 2) { unset label 1; unset label 2 }
     plot for [i = 1:words(names)] tables.'/hist_'.op.'_'.dt.'.dat' index (i - 1) using 1:2 with linespoints \
-           lc rgb algo_color(word(names, i)) pt 7 ps 0.8 lw 2 title (p == 4 ? word(names, i) : '')
+           lc rgb algo_color(algo_of(word(names, i))) pt line_point(word(names, i)) ps 0.8 lw 2 title (p == 4 ? word(names, i) : '')
   }
 }
 unset multiplot

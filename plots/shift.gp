@@ -23,6 +23,6 @@ do for [dt in 'f32 f16 bf16'] {
   # under the panels, a line per dtype: the points a log axis cannot draw
   if (strlen(note) > 0) { set label 2 + p dt.': '.note at screen 0.07, 0.1 - 0.035 * (p - 1) left font ',10' noenhanced }
   plot for [i = 1:words(names)] tables.'/shift_'.dt.'.dat' index (i - 1) using 1:2 with linespoints \
-         lc rgb algo_color(word(names, i)) pt 7 ps 0.9 lw 2 title (p == 3 ? word(names, i) : '')
+         lc rgb algo_color(algo_of(word(names, i))) pt line_point(word(names, i)) ps 0.9 lw 2 title (p == 3 ? word(names, i) : '')
 }
 unset multiplot

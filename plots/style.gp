@@ -24,7 +24,13 @@ algo_rgb(a) = a eq "naive" ? 0x7f7f7f : a eq "twopass" ? 0x1f77b4 : a eq "welfor
               a eq "fast" ? 0xd62728 : a eq "accurate" ? 0x9467bd : a eq "external" ? 0xff7f0e : 0
 algo_color(a) = sprintf("#%06x", algo_rgb(a))
 isa_dash(i) = i eq "scalar" ? 3 : i eq "avx2" || i eq "neon" ? 2 : 1
-isa_point(i) = i eq "scalar" ? 6 : i eq "avx2" || i eq "neon" ? 8 : i eq "avx512" || i eq "neonbf16" ? 7 : 5
+# the peers: oneDNN a filled square, PyTorch a filled diamond (and its own
+# colour where colour means ISA)
+isa_point(i) = i eq "scalar" ? 6 : i eq "avx2" || i eq "neon" ? 8 : i eq "avx512" || i eq "neonbf16" ? 7 : \
+               i eq "torch" ? 13 : 5
+# figures with a line per algorithm: a circle, or each peer its own marker
+# (its line is external/<library>)
+line_point(s) = isa_of(s) eq "" ? 7 : isa_point(isa_of(s))
 # roofline probes: black/grey reference lines
 probe_color(p) = p eq "copy" ? "#000000" : p eq "read" ? "#555555" : "#999999"
 probe_dash(p) = p eq "copy" ? 4 : p eq "read" ? 5 : 6
@@ -35,7 +41,7 @@ set logscale x 2
 tics_d4 = 'set xtics ("64" 64, "256" 256, "1k" 1024, "4k" 4096, "16k" 16384, "64k" 65536)'
 tics_d16 = 'set xtics ("1" 1, "16" 16, "256" 256, "4k" 4096, "64k" 65536)'
 isa_color(i) = i eq "scalar" ? "#7f7f7f" : i eq "avx2" || i eq "neon" ? "#1f77b4" : \
-               i eq "avx512" || i eq "neonbf16" ? "#d62728" : "#ff7f0e"
+               i eq "avx512" || i eq "neonbf16" ? "#d62728" : i eq "torch" ? "#8c564b" : "#ff7f0e"
 # the i-th word of a list, i a number or a numeric string
 nth(list, i) = word(list, i + 0)
 # the k-th number of a list of block positions ("1 4 7"). Plot loops run

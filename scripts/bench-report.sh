@@ -118,6 +118,47 @@ EOF2
 
 cat <<EOF2
 
+## The peers against ours (D = $dref)
+
+Each external peer (oneDNN, PyTorch: what an application runs without
+normbench) beside this project's fastest kernel and its fastest accurate
+kernel of the same op and dtype: throughput at both working sets ("-":
+not measured there), max error on the rows in the kernel's range at
+D = $dref over the sweep (peers declare no bound). "x peer": cache-resident
+speed over the first peer's.
+
+| op | dtype | kernel | GB/s, cache | GB/s, memory | max error | x peer |
+|---|---|---|---:|---:|---:|---:|
+EOF2
+table "$dir/tables/err_ref.csv" "$dir/perf.csv" <<EOF2
+$fmt
+FILENAME ~ /err_ref\.csv$/ { E[v("kernel")] = v("err"); next }
+v("kind") != "probe" && v("d") == dref {
+  k = v("name"); key = v("op") SUBSEP v("dtype"); G[k, v("working_set")] = v("gbytes_per_s")
+  if (v("kind") == "external") { if (!index(" " P[key] " ", " " k " ")) P[key] = P[key] " " k; next }
+  if (v("working_set") != "l2") next
+  if (!(key in F) || v("gbytes_per_s") + 0 > G[F[key], "l2"] + 0) F[key] = k
+  if (k ~ /_accurate_/ && (!(key in A) || v("gbytes_per_s") + 0 > G[A[key], "l2"] + 0)) A[key] = k
+}
+function row(o, t, k, peer) {
+  printf "| %s | %s | %s | %s | %s | %s | %s |\n", op_name(o), t, k, g(G[k, "l2"]), g(G[k, "mem"]), g(E[k]),
+         peer == "" || k == peer ? "" : sprintf("%.2fx", G[k, "l2"] / G[peer, "l2"])
+}
+END {
+  if (CSV_FAILED) exit 2
+  split("rmsnorm layernorm", O, " "); split("f32 f16 bf16", T, " ")
+  for (o = 1; o <= 2; o++) for (t = 1; t <= 3; t++) {
+    key = O[o] SUBSEP T[t]
+    if (!(key in P)) continue
+    n = split(P[key], Q, " ")
+    for (i = 1; i <= n; i++) row(O[o], T[t], Q[i], Q[1])
+    if (key in F) row(O[o], T[t], F[key], Q[1])
+    if (key in A && A[key] != F[key]) row(O[o], T[t], A[key], Q[1])
+  }
+}
+EOF2
+cat <<EOF2
+
 ## Accuracy per kernel
 
 Over the whole accuracy sweep ($(awk -F, 'NR > 1 { n++ } END { print n + 0 }' "$dir/accuracy.csv") kernel x cell lines). "promised":

@@ -73,6 +73,8 @@ function median(s,   a, n) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function label(name) { sub(/^[a-z]+_[a-z0-9]+_/, "", name); sub(/_/, "/", name); return name }
+# a line per algorithm, but one per peer library: two libraries are not one algorithm
+function series() { return v("algo") == "external" ? label(v("kernel")) : v("algo") }
 '
 
 # Throughput (GB/s) against D, cache-resident (l2) and memory-bound (mem):
@@ -246,13 +248,13 @@ END {
 EOF2
 
 # LayerNorm error against the mean shift at D = dref: shift_<dtype>, a
-# block per algorithm, "mu/sigma max_err" (max over ISAs; all rows: the
+# block per algorithm or peer, "mu/sigma max_err" (max over ISAs; all rows: the
 # shifted rows past mu/sigma = 10 are outside every promise).
 table "$dir/accuracy.csv" <<EOF2
 $common
 v("op") == "layernorm" && v("d") == dref && v("dist") ~ /^shift1/ {
   s = v("dist"); sub(/^shift/, "", s); s = s + 0
-  fig = "shift_" v("dtype"); figs = add(figs, fig); a = v("algo"); L[fig] = add(L[fig], a)
+  fig = "shift_" v("dtype"); figs = add(figs, fig); a = series(); L[fig] = add(L[fig], a)
   ss = add(ss, s); E[fig, a, s] = max(E[fig, a, s], v("max_err"))
 }
 END {
@@ -277,13 +279,13 @@ END {
 EOF2
 
 # Error histograms, f32 and bf16: hist_<op>_<dtype>, a block per algorithm,
-# "bin share" (outputs in the bin / all outputs, over the whole sweep and
+# or peer, "bin share" (outputs in the bin / all outputs, over the whole sweep and
 # every ISA; an empty bin has no point on the logarithmic axis, and the
 # line breaks there).
 table "$dir/accuracy.csv" <<EOF2
 $common
 v("dtype") != "f16" {
-  fig = "hist_" v("op") "_" v("dtype"); figs = add(figs, fig); a = v("algo"); L[fig] = add(L[fig], a)
+  fig = "hist_" v("op") "_" v("dtype"); figs = add(figs, fig); a = series(); L[fig] = add(L[fig], a)
   for (j = 0; j <= 13; j++) H[fig, a, j] += v("hist_" j)
   N[fig, a] += v("n")
 }

@@ -12,7 +12,7 @@ case "${1:-}" in
   --quick) target=bench-quick ;;
   *) echo "bench.sh: error: unknown option '$1' (--quick)" >&2; exit 2 ;;
 esac
-scripts/deps.sh native
+scripts/deps.sh native torch
 [ -f build/build.ninja ] || meson setup build --buildtype=release
 ninja -C build
 ninja -C build "$target"

@@ -38,6 +38,18 @@ __attribute__((unused)) static int tap_emulated(void) {
   return e && strcmp(e, "1") == 0;
 }
 
+/* NORMBENCH_TEST_SKIP=isa,...: kernels of these ISAs are skipped. The
+ * valgrind run skips the PyTorch peers: loading libtorch dies there
+ * (SIGILL in libhwy's initializer, an instruction memcheck does not
+ * emulate), and memcheck is for our code, not a peer library's. */
+__attribute__((unused)) static int tap_skip_isa(const char *isa) {
+  const char *e = getenv("NORMBENCH_TEST_SKIP");
+  size_t n = strlen(isa);
+  for (const char *p = e; p && (p = strstr(p, isa)) != NULL; p += n)
+    if ((p == e || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return 1;
+  return 0;
+}
+
 __attribute__((unused)) static int tap_done(void) {
   printf("1..%d\n", tap_count);
   return tap_failed ? 1 : 0;

@@ -279,6 +279,8 @@ int main(void) {
     const nb_kernel *k = nb_kernel_at(i);
     if (!nb_kernel_runs_here(k))
       printf("ok %d - %s # SKIP this CPU lacks its features\n", ++tap_count, k->name);
+    else if (tap_skip_isa(k->isa))
+      printf("ok %d - %s # SKIP NORMBENCH_TEST_SKIP\n", ++tap_count, k->name);
     else
       per_kernel(k);
   }

@@ -60,6 +60,8 @@ static void replay(const char *dir, const char *name) {
       nb_metrics m;
       if (!nb_kernel_runs_here(k)) {
         printf("ok %d - %s on %s # SKIP this CPU lacks its features\n", ++tap_count, k->name, name);
+      } else if (tap_skip_isa(k->isa)) {
+        printf("ok %d - %s on %s # SKIP NORMBENCH_TEST_SKIP\n", ++tap_count, k->name, name);
       } else if (nb_case_run(&c, k, &m)) {
         tap_ok(0, "%s runs on %s", k->name, name);
       } else if (m.rows_checked == 0) {
