@@ -122,6 +122,10 @@ def roundtrip(tmp, rng):
             x = stored(rng.standard_normal((4, d)), dt)
             g = stored(rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), dt)
             b = stored(rng.standard_normal(d), dt) if op == "layernorm" else None
+            # a torch kernel's process loads libtorch (seconds under ASan): one
+            # row length for it here; test_external holds it to its values
+            if k["isa"] == "torch" and d != 64:
+                continue
             for eps in (None, 0.25):
                 y, err = run_kernel(k, tmp, x, g, b, eps)
                 what = "%s d=%d eps=%s" % (k["name"], d, eps or "default")
