@@ -173,9 +173,18 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
 /* ---- normalize ---------------------------------------------------------- */
 
 /* What the normalize pass applies. f32 algorithms: y = ((x - mu) * r) * g + b
- * in float. accurate (dbl): in double, t = (x - mu1) - c (LayerNorm) or x,
- * y = (t * g) * r64 + b, rounded once into the output format. */
-typedef struct { int center, dbl; float mu, r; double mu1, c, r64; int eft; float rh, rl; } npar;
+ * in float. accurate (acc): in double, t = (x - mu1) - c (LayerNorm) or x,
+ * y = (t * g) * r64 + b, with a rigorous bound E on |y - exact| (below),
+ * rounded into the output format only where that is decided; allx: the
+ * statistics cannot bound the row, every output takes the exact path. */
+typedef struct {
+  int center, acc, allx;
+  float mu, r;
+  double mu1, c, r64;
+  double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
+  const void *g, *b;        /* for the exact fallback */
+  nb_xrow *xr;
+} npar;
 
 NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
   if (center) v = vf_sub(v, vmu);
@@ -200,50 +209,102 @@ NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
   return vd_narrow(lo, hi);
 }
 
-NB_INLINE vf accurate_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, vd mu1, vd c, vd r, int ln) {
-  vd x[2], g[2], bb[2], out[2];
+/* The outputs of a vector whose rounding the fast path did not decide,
+ * lane by lane: y exact (E = 0) or not finite (the special-value
+ * convention) rounds as it is; a lane whose interval rounds to one value
+ * takes it; the others (and every lane of an allx row) get the exact
+ * fallback, which needs only the bracket [lo, hi]. Lanes past the row (a
+ * tail) are never stored. Out of line: it is the rare path. */
+static __attribute__((noinline)) vf accurate_lanes(nb_dtype dt, const npar *p, size_t i, const vd *y,
+                                                   const vd *e, vf lo, vf hi) {
+  double yl[NB_W], el[NB_W];
+  float l[NB_W], h[NB_W], o[NB_W];
+  vd_st(yl, y[0]);
+  vd_st(yl + NB_W / 2, y[1]);
+  vd_st(el, e[0]);
+  vd_st(el + NB_W / 2, e[1]);
+  vf_st_f32(l, lo);
+  vf_st_f32(h, hi);
+  for (int k = 0; k < NB_W; k++) {
+    if (!isfinite(yl[k]) || el[k] == 0)
+      o[k] = (float)nb_round_f64_to_fmt(yl[k], dt);
+    else if (!p->allx && memcmp(&l[k], &h[k], sizeof l[k]) == 0)
+      o[k] = l[k];
+    else if (i + (size_t)k >= p->xr->d)
+      o[k] = l[k];
+    else
+      o[k] = (float)nb_exact_round(p->xr, i + (size_t)k, ld1(dt, p->g, i + (size_t)k),
+                                   p->b ? ld1(dt, p->b, i + (size_t)k) : 0.0f,
+                                   p->allx ? -INFINITY : l[k], p->allx ? INFINITY : h[k]);
+  }
+  return vf_ld_f32(o);
+}
+
+/* The accurate output: y and its bound E in double; the interval
+ * [y - E, y + E] rounded at both ends into the output format. Rounding is
+ * monotonic, so equal ends are the correctly rounded value of every point
+ * between them, the exact result included. E is inflated (accurate_row)
+ * to cover the roundings of y -+ E themselves. */
+NB_INLINE int accurate_try(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, vd *y, vd *e,
+                           vf *lo, vf *hi) {
+  vd x[2], g[2], bb[2];
   vf_widen(xv, &x[0], &x[1]);
   vf_widen(gv, &g[0], &g[1]);
   if (bv) vf_widen(*bv, &bb[0], &bb[1]);
+  const vd r = vd_set1(p->r64), ky = vd_set1(p->ky);
   for (int k = 0; k < 2; k++) {
-    vd t = ln ? vd_sub(vd_sub(x[k], mu1), c) : x[k];
-    out[k] = vd_mul(vd_mul(t, g[k]), r);
-    if (bv) out[k] = vd_add(out[k], bb[k]);
+    if (p->center) {
+      vd t1 = vd_sub(x[k], vd_set1(p->mu1));
+      vd pr = vd_mul(vd_mul(vd_sub(t1, vd_set1(p->c)), g[k]), r);
+      y[k] = bv ? vd_add(pr, bb[k]) : pr;
+      vd eg = vd_fma(vd_abs(t1), vd_set1(p->kru), vd_set1(p->krdc));
+      e[k] = vd_fma(vd_abs(y[k]), ky, vd_fma(vd_abs(pr), vd_set1(p->kp), vd_mul(vd_abs(g[k]), eg)));
+    } else {
+      y[k] = vd_mul(vd_mul(x[k], g[k]), r);
+      e[k] = vd_mul(vd_abs(y[k]), ky);
+    }
   }
-  return round_out(dt, out[0], out[1]);
+  *lo = round_out(dt, vd_sub(y[0], e[0]), vd_sub(y[1], e[1]));
+  *hi = round_out(dt, vd_add(y[0], e[0]), vd_add(y[1], e[1]));
+  return !p->allx && vf_same(*lo, *hi);
 }
 
-#ifdef NB_HAVE_FMA
-/* accurate RMSNorm into f32 without leaving float (eft): x g = p + e
- * exactly (fused multiply-add), r64 = rh + rl to 2^-48; then
- * y = t + (p rl + (e rh + (p rh - t))), t = p rh, every term but the last
- * sum exact or below 2^-46 |y|: y is within 0.5 + 2^-21 ulp, with no
- * widening to double. Exact only while no product underflows or
- * overflows: |p| in [2^-40, 2^40] here (and r64 in [2^-40, 2^40], checked
- * per row); a vector with any other lane (0, huge, tiny, inf, NaN) returns
- * 0 and takes the double path. */
-NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
-  vf p = vf_mul(xv, gv);
-  if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
-  const vf rh = vf_set1(np->rh), rl = vf_set1(np->rl), zero = vf_zero();
-  vf e = vf_fma(xv, gv, vf_sub(zero, p));
-  vf t = vf_mul(p, rh);
-  vf te = vf_fma(p, rh, vf_sub(zero, t));
-  *out = vf_add(t, vf_fma(p, rl, vf_fma(e, rh, te)));
-  return 1;
+NB_INLINE vf accurate_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+  vd y[2], e[2];
+  vf lo, hi;
+  if (accurate_try(dt, p, xv, gv, bv, y, e, &lo, &hi)) return lo;
+  return accurate_lanes(dt, p, i, y, e, lo, hi);
 }
-#endif
 
-/* One vector of outputs; bv NULL: no bias. */
-NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv) {
-#ifdef NB_HAVE_FMA
-  vf o;
-  if (p->eft && eft_vec(xv, gv, p, &o)) return o;
-#endif
-  if (p->dbl)
-    return accurate_vec(dt, xv, gv, bv, vd_set1(p->mu1), vd_set1(p->c), vd_set1(p->r64),
-                        p->center);
-  return norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
+/* In place, the exact statistics cannot wait for the first undecided
+ * output: by then the outputs before it have overwritten x. This pass runs
+ * the rounding test without storing, and computes them if any vector
+ * might need them (the normalize pass then runs as out of place). */
+NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x, const void *g,
+                                      const void *b, size_t d) {
+  vd y[2], e[2];
+  vf lo, hi, bv = vf_zero();
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) {
+    if (b) bv = ld(dt, b, i);
+    if (!accurate_try(dt, p, ld(dt, x, i), ld(dt, g, i), b ? &bv : NULL, y, e, &lo, &hi)) break;
+  }
+  if (i < d && d - i < NB_W) {
+    if (b) bv = vf_ldn(dt, at(dt, b, i), d - i);
+    if (accurate_try(dt, p, vf_ldn(dt, at(dt, x, i), d - i), vf_ldn(dt, at(dt, g, i), d - i), b ? &bv : NULL,
+                     y, e, &lo, &hi))
+      i = d;
+  }
+  if (i < d) nb_exact_prepare(p->xr);
+}
+
+/* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
+ * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
+ * threshold) finite: their bound allows the exact value to lie below it. */
+NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+  if (p->acc) return accurate_vec(dt, p, xv, gv, bv, i);
+  vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
+  return dt == NB_F16 ? vf_f16_tie(o) : o;
 }
 
 /* Outputs [i, i + n), n < NB_W. */
@@ -251,7 +312,7 @@ NB_INLINE void out_part(nb_dtype dt, const npar *p, const void *x, const void *g
                         const void *b, void *y, size_t i, size_t n, int has_b) {
   vf bv = has_b ? vf_ldn(dt, at(dt, b, i), n) : vf_zero();
   vf o = out_vec(dt, p, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
-                 has_b ? &bv : NULL);
+                 has_b ? &bv : NULL, i);
   vf_stn(dt, (char *)y + i * dt_size(dt), o, n);
 }
 
@@ -311,7 +372,7 @@ NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const v
   for (; i + NB_W <= d; i += NB_W) {
     if (next) __builtin_prefetch(next + i * dt_size(dt));
     vf bv = has_b ? ld(dt, b, i) : vf_zero();
-    vf o = out_vec(dt, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL);
+    vf o = out_vec(dt, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
     if (nt)
       st_nt(dt, y, i, o);
     else
@@ -336,7 +397,7 @@ NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
-  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0, 0, 0, 0};
+  npar p = {.center = ln, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
   normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -431,29 +492,71 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
-/* accurate: everything in double. LayerNorm uses the corrected two-pass
- * scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
+/* accurate: statistics in double, the output correctly rounded (Ziv):
+ * the fast path's y with a rigorous bound E, a rounding test, and the
+ * exact fallback (exact.c) for outputs it cannot decide. LayerNorm uses the
+ * corrected two-pass scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
  * var = sum((x - mu1)^2)/d - c^2; the output uses (x - mu1) - c, so the
- * mean's rounding never reaches the output at the scale of mu. The result
- * is rounded once into the output format (round_out). */
+ * mean's rounding never reaches the output at the scale of mu.
+ *
+ * The bound (u = 2^-53; docs/ACCURACY.md derives it): RMSNorm's sum of
+ * exact squares has relative error <= (D + 8) u in any order, the mean,
+ * +eps, sqrt and 1/x four more roundings, so r is within
+ * rho = (D + 16) u and y = (x g) r within (rho + 2u) |y| / (1 - rho - 2u).
+ * LayerNorm: with t = x - mu1 and A = sum t^2, |m2 - var| <=
+ * 3.2 (D + 13) u A/D + u m2 and |c - (mu - mu1)| <= dc = 1.01 (D + 12) u
+ * sqrt(A/D) + u |c|; den = m2 + eps is then within a relative eta, r within
+ * rho = eta/2 + eta^2 + 3u, and y within u|y| + (1.01 rho + 3.1 u) |t g r|
+ * + |g| r (1 + 2 rho) (1.01 u |x - mu1| + dc). Every constant is inflated
+ * by 2^-47 relative and |y| 2^-51 is added, for the roundings of E and of
+ * y -+ E. A row whose eta exceeds 2^-20 (a variance lost to cancellation)
+ * or whose computed denominator might be zero sends every output to the
+ * exact path. */
 NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
                             const void *b, void *y, size_t d, float eps, rowio io) {
-  int ln = op == NB_LAYERNORM;
-  double mu1 = 0, c = 0, m2;
+  const int ln = op == NB_LAYERNORM;
+  const double u = 0x1p-53, f = 1 + 0x1p-47, dd = (double)d;
+  nb_xrow xr;
+  xr.ln = ln;
+  xr.dt = dt;
+  xr.x = x;
+  xr.d = d;
+  xr.eps = eps;
+  xr.ex.ready = 0; /* the exact statistics: only if an output needs them */
+  npar p = {.center = ln, .acc = 1, .g = g, .b = ln ? b : NULL, .xr = &xr};
   if (ln) {
-    mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / (double)d;
-    sums_f64 s = lane_sums_f64(dt, x, d, mu1, SUM1 | SUM2 | CENTER);
-    c = s.s1 / (double)d;
-    m2 = s.s2 / (double)d - c * c;
+    p.mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
+    sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
+    p.c = s.s1 / dd;
+    double s2d = s.s2 / dd, m2 = s2d - p.c * p.c;
     if (m2 < 0) m2 = 0; /* NaN is kept */
+    double den = m2 + (double)eps;
+    p.r64 = nb_rstd_f64(den);
+    double err_den = (3.2 * (dd + 13) * u * s2d + 1.01 * u * m2 + u * den) * f;
+    if (isfinite(s.s2) && isfinite(den) && (den > 0 || err_den > 0)) {
+      /* a finite row with a finite eps: r = 0 only from an exactly
+       * constant row (s2 = 0) with eps = 0, whose outputs are exact */
+      double eta = den > err_den ? err_den / (den - err_den) : INFINITY;
+      if (!(eta <= 0x1p-20)) {
+        p.allx = 1;
+      } else {
+        double rho = 0.5 * eta + eta * eta + 3 * u, kr = p.r64 * (1 + 2 * rho);
+        double dc = 1.01 * (dd + 12) * u * sqrt(s2d) * (1 + 0x1p-40) + 1.01 * u * fabs(p.c);
+        p.ky = (1.01 * u + 0x1p-51) * f;
+        p.kp = (1.01 * rho + 3.1 * u) * f;
+        p.kru = kr * 1.01 * u * f;
+        p.krdc = kr * dc * f;
+      }
+    } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */
   } else {
-    m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
+    double ms = lane_sums_f64(dt, x, d, 0, SUM2).s2 / dd;
+    p.r64 = nb_rstd_f64(ms + (double)eps);
+    if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
+      double rho = (dd + 16) * u;
+      p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
+    }
   }
-  double r = nb_rstd_f64(m2 + (double)eps);
-  npar p = {ln, 1, 0, 0, mu1, c, r, 0, (float)r, (float)(r - (float)r)};
-#ifdef NB_HAVE_FMA
-  p.eft = !ln && dt == NB_F32 && r >= 0x1p-40 && r <= 0x1p40;
-#endif
+  if ((const void *)y == x) accurate_inplace_check(dt, &p, x, g, ln ? b : NULL, d);
   normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -477,7 +580,8 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   for (size_t i = 0; i < d; i++) {
     float v = (ld1(dt, x, i) - mu) / den * ld1(dt, g, i);
     if (ln && b) v += ld1(dt, b, i);
-    vf_stn(dt, (char *)y + i * dt_size(dt), vf_set1(v), 1);
+    vf o = vf_set1(v);
+    vf_stn(dt, (char *)y + i * dt_size(dt), dt == NB_F16 ? vf_f16_tie(o) : o, 1);
   }
 }
 

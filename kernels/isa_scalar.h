@@ -12,6 +12,9 @@
  *   vf_widen(v, &lo, &hi)     exact float -> double, lanes [0,W/2), [W/2,W)
  *   vf vd_narrow(lo, hi)      double -> float, round to nearest even
  *   vd vd_ld(const double *), vd_st(double *, vd)
+ *   vd vd_abs(vd)             |v| (the sign bit cleared)
+ *   int vf_same(a, b)         every lane of a and b has the same bits
+ *   vf vf_f16_tie(vf)         lanes equal to +-65520 become +-65504
  * Optional, with a masked implementation (else body.h copies through a
  * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n).
  * Optional streaming stores (else never used): NB_HAVE_STREAM with
@@ -22,6 +25,8 @@
 #define NB_ISA_SCALAR_H
 
 #include "internal.h"
+
+#include <string.h>
 
 #define NB_ISA_NAME "scalar"
 #define NB_W 4
@@ -72,6 +77,11 @@ static inline void vf_widen(vf a, vd *lo, vd *hi) {
     lo->v[i] = a.v[i];
     hi->v[i] = a.v[i + NB_W / 2];
   }
+}
+static inline vd vd_abs(vd a) { NB_LANEWISE(vd, fabs(a.v[i])); }
+static inline int vf_same(vf a, vf b) { return memcmp(&a, &b, sizeof a) == 0; }
+static inline vf vf_f16_tie(vf a) {
+  NB_LANEWISE(vf, fabsf(a.v[i]) == 65520.0f ? copysignf(65504.0f, a.v[i]) : a.v[i]);
 }
 static inline vf vd_narrow(vd lo, vd hi) {
   vf r;
