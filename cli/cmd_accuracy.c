@@ -335,8 +335,8 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
     }
   }
   qsort(s, nk, sizeof *s, by_group_then_err);
-  printf("%-32s %9s %9s %9s %7s  %-30s %7s %9s %21s  %s\n", "kernel", "max err", "mean err", "max comp", "CR %",
-         "worst: dist D eps row[idx]", "kappa", "max kap", "promised: err / bound", "held");
+  printf("%-32s %9s %9s %9s %8s %7s  %-30s %7s %9s %21s  %s\n", "kernel", "max err", "mean err", "max comp", "CR %",
+         "exact/M", "worst: dist D eps row[idx]", "kappa", "max kap", "promised: err / bound", "held");
   for (size_t j = 0; j < nk; j++) {
     const summary *x = &s[j];
     if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype)
@@ -365,11 +365,19 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
       snprintf(prom, sizeof prom, "no promise");
       snprintf(held, sizeof held, "-");
     }
-    printf("%-32s %9s %9s %9s %7.3f  %-30s %7s %9s %21s  %s\n", x->k->name, e1, e2, e3,
-           100.0 * (double)x->all.n_cr / (double)x->all.n, where, k1, k2, prom, held);
+    /* CR rate truncated, never rounded up to 100 */
+    char cr[16], ex[16];
+    snprintf(cr, sizeof cr, "%.4f", floor(1e6 * (double)x->all.n_cr / (double)x->all.n) / 1e4);
+    if (x->k->algo == NB_ACCURATE)
+      snprintf(ex, sizeof ex, "%.4g", 1e6 * (double)x->all.n_exact / (double)x->all.n);
+    else
+      snprintf(ex, sizeof ex, "-");
+    printf("%-32s %9s %9s %9s %8s %7s  %-30s %7s %9s %21s  %s\n", x->k->name, e1, e2, e3, cr, ex, where, k1, k2,
+           prom, held);
   }
   printf("\nerrors in ulps of the output format; 'promised' is the cell with the largest error / bound\n"
-         "ratio among rows the kernel's bound covers; kappa = mean|x|/sigma of the worst row.\n");
+         "ratio among rows the kernel's bound covers; kappa = mean|x|/sigma of the worst row;\n"
+         "exact/M = outputs per million that took the accurate kernels' exact fallback.\n");
   free(s);
 }
 
