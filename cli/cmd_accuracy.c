@@ -79,7 +79,9 @@ static void help(void) {
       "                  and --bias B.npy (LayerNorm); dtype defaults to the file's, op to both\n"
       "                  (layernorm only when --bias is given)\n"
       "  --search        worst-row search (random restarts + hill climbing) for each kernel and D,\n"
-      "                  --time SEC each (default 20), at the first --eps; --save-worst DIR writes\n"
+      "                  --time SEC each (default 20), at the first --eps; accurate kernels are\n"
+      "                  searched for outputs near a rounding midpoint instead (any output not\n"
+      "                  correctly rounded is a breach); --save-worst DIR writes\n"
       "                  the worst row of each as DIR/<kernel>_d<D>/{x,g,b}.npy and a README\n\n"
       "exit status: 0 every promise held, 1 a declared bound was breached, 2 bad arguments or\n"
       "input, 3 the run failed (memory, output file).\n");
@@ -588,6 +590,11 @@ static int run_search(const opts *o, const nb_kernel *const *ks, size_t nk) {
       fmt_num(kap, sizeof kap, k->op == NB_LAYERNORM ? w.kappa : NAN);
       printf("%-32s %6zu %10.4g %10.4g %7.3f %7s %8zu %9zu\n", k->name, o->d[a], w.err, w.bound, w.err / w.bound, kap,
              w.idx, w.evals);
+      if (k->algo == NB_ACCURATE) {
+        printf("  near-midpoint search: closest exact output %.3g ulp from a rounding boundary (index %zu); %s\n",
+               w.mid, w.idx, w.miss ? "NOT correctly rounded" : "all outputs of every row tried correctly rounded");
+        if (w.miss) w.err = INFINITY; /* reported as a breach below */
+      }
       fflush(stdout);
       if (w.err > w.bound) {
         fprintf(stderr,
