@@ -499,12 +499,15 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
  * var = sum((x - mu1)^2)/d - c^2; the output uses (x - mu1) - c, so the
  * mean's rounding never reaches the output at the scale of mu.
  *
- * The bound (u = 2^-53; docs/ACCURACY.md derives it): RMSNorm's sum of
- * exact squares has relative error <= (D + 8) u in any order, the mean,
- * +eps, sqrt and 1/x four more roundings, so r is within
- * rho = (D + 16) u and y = (x g) r within (rho + 2u) |y| / (1 - rho - 2u).
+ * The bound (u = 2^-53; docs/ACCURACY.md derives it): lane_sums_f64 passes
+ * each term through at most h = ceil(D/L) + NB_U + NB_W + log2(L) + 2
+ * additions (L = NB_U NB_W lanes, the leftover vectors, the scalar tail,
+ * the tree), so a sum of non-negative terms is within h u (1 + h u).
+ * RMSNorm's sum of exact squares: the mean, +eps, sqrt and 1/x add four
+ * roundings, so r is within rho = (h + 8) u and y = (x g) r within
+ * (rho + 2u) |y| / (1 - rho - 2u).
  * LayerNorm: with t = x - mu1 and A = sum t^2, |m2 - var| <=
- * 3.2 (D + 13) u A/D + u m2 and |c - (mu - mu1)| <= dc = 1.01 (D + 12) u
+ * 3.2 (h + 13) u A/D + u m2 and |c - (mu - mu1)| <= dc = 1.01 (h + 12) u
  * sqrt(A/D) + u |c|; den = m2 + eps is then within a relative eta, r within
  * rho = eta/2 + eta^2 + 3u, and y within u|y| + (1.01 rho + 3.1 u) |t g r|
  * + |g| r (1 + 2 rho) (1.01 u |x - mu1| + dc). Every constant is inflated
@@ -516,6 +519,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
                             const void *b, void *y, size_t d, float eps, rowio io) {
   const int ln = op == NB_LAYERNORM;
   const double u = 0x1p-53, f = 1 + 0x1p-47, dd = (double)d;
+  const double h = ceil(dd / (NB_U * NB_W)) + NB_U + NB_W + __builtin_ctz(NB_U * NB_W) + 2;
   nb_xrow xr;
   xr.ln = ln;
   xr.dt = dt;
@@ -532,7 +536,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     if (m2 < 0) m2 = 0; /* NaN is kept */
     double den = m2 + (double)eps;
     p.r64 = nb_rstd_f64(den);
-    double err_den = (3.2 * (dd + 13) * u * s2d + 1.01 * u * m2 + u * den) * f;
+    double err_den = (3.2 * (h + 13) * u * s2d + 1.01 * u * m2 + u * den) * f;
     if (isfinite(s.s2) && isfinite(den) && (den > 0 || err_den > 0)) {
       /* a finite row with a finite eps: r = 0 only from an exactly
        * constant row (s2 = 0) with eps = 0, whose outputs are exact */
@@ -541,7 +545,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.allx = 1;
       } else {
         double rho = 0.5 * eta + eta * eta + 3 * u, kr = p.r64 * (1 + 2 * rho);
-        double dc = 1.01 * (dd + 12) * u * sqrt(s2d) * (1 + 0x1p-40) + 1.01 * u * fabs(p.c);
+        double dc = 1.01 * (h + 12) * u * sqrt(s2d) * (1 + 0x1p-40) + 1.01 * u * fabs(p.c);
         p.ky = (1.01 * u + 0x1p-51) * f;
         p.kp = (1.01 * rho + 3.1 * u) * f;
         p.kru = kr * 1.01 * u * f;
@@ -552,7 +556,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     double ms = lane_sums_f64(dt, x, d, 0, SUM2).s2 / dd;
     p.r64 = nb_rstd_f64(ms + (double)eps);
     if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
-      double rho = (dd + 16) * u;
+      double rho = (h + 8) * u;
       p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
     }
   }

@@ -191,20 +191,45 @@ static void big_from_float(nb_big *r, float v) {
 
 /* ---- the row's exact statistics, once per row --------------------------- */
 
+/* Fixed-point accumulation without carries in the loop: a word v 2^sh
+ * (v < 2^48) adds its two 64-bit halves to two 128-bit limb accumulators,
+ * which hold 2^64 such additions; the carries are resolved once. */
+typedef struct { u128 l[NB_BIG_LIMBS]; } lazy_acc;
+
+static inline void lazy_add(lazy_acc *a, uint64_t v, unsigned sh) {
+  unsigned k = sh / 64, o = sh % 64;
+  a->l[k] += v << o;
+  if (o) a->l[k + 1] += v >> (64 - o);
+}
+
+static void lazy_to_big(nb_big *r, const lazy_acc *a) {
+  u128 carry = 0;
+  for (int j = 0; j < NB_BIG_LIMBS; j++) {
+    u128 s = a->l[j] + carry; /* < 2^128: each limb < 2^64 * 2^64 / 2 in practice (D < 2^62) */
+    r->l[j] = (uint64_t)s;
+    carry = s >> 64;
+  }
+  r->n = NB_BIG_LIMBS;
+  r->neg = 0;
+  big_trim(r);
+}
+
 static void row_stats(nb_xrow *w) {
   nb_big pos, negs, s2, t;
-  big_zero(&pos);
-  big_zero(&negs);
-  big_zero(&s2);
+  /* limbs used: sums of X < 2^277 + log2 D, of X^2 < 2^554 + log2 D */
+  static const lazy_acc zero;
+  lazy_acc ap = zero, an = zero, a2 = zero;
   for (size_t i = 0; i < w->d; i++) {
     float v = nb_xrow_ld(w, i);
     unsigned sh;
     int neg;
     uint64_t m = f32_parts(v, &sh, &neg);
-    if (!m) continue;
-    if (w->ln) big_add_shifted(neg ? &negs : &pos, m, sh);
-    big_add_shifted(&s2, m * m, 2 * sh); /* m^2 < 2^48: exact */
+    if (w->ln) lazy_add(neg ? &an : &ap, m, sh);
+    lazy_add(&a2, m * m, 2 * sh); /* m^2 < 2^48: exact */
   }
+  lazy_to_big(&pos, &ap);
+  lazy_to_big(&negs, &an);
+  lazy_to_big(&s2, &a2);
   nb_exact *ex = &w->ex;
   big_sub(&ex->s1, &pos, &negs); /* zero for RMSNorm */
   uint64_t d = w->d;
