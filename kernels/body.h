@@ -182,6 +182,8 @@ typedef struct {
   float mu, r;
   double mu1, c, r64;
   double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
+  int eft;                  /* RMSNorm into f32: float products first (eft_vec) */
+  float rh, rl, kf;
   const void *g, *b;        /* for the exact fallback */
   nb_xrow *xr;
 } npar;
@@ -298,10 +300,41 @@ NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x,
   if (i < d) nb_exact_prepare(p->xr);
 }
 
+#ifdef NB_HAVE_FMA
+/* Accurate RMSNorm into f32 without leaving float, for vectors whose
+ * products x g lie in [2^-40, 2^40] (r64 in [2^-40, 2^40], checked per
+ * row): x g = p + e exactly (FMA), r64 = rh + rl to 2^-48, p rh = t + te
+ * exactly; lo = p rl + (e rh + te) misses e rl and two roundings, so
+ * t + lo is within 6 2^-48 |y| of x g (rh + rl), and within
+ * (rho + 2^-45) 1.001 |y| of the exact y. y = fl(t + lo) and
+ * res = (t - y) + lo = t + lo - y exactly (Sterbenz, then the exact error
+ * of a float sum). The rounding is decided when |res| + E is below half the
+ * spacing on either side of y (vf_decided); kf adds 2^-44 for the rounding
+ * of that sum. Returns 0 (the double path decides) for any other vector. */
+NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
+  vf p = vf_mul(xv, gv);
+  if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
+  const vf rh = vf_set1(np->rh), zero = vf_zero();
+  vf e = vf_fma(xv, gv, vf_sub(zero, p));
+  vf t = vf_mul(p, rh);
+  vf te = vf_fma(p, rh, vf_sub(zero, t));
+  vf lo = vf_fma(p, vf_set1(np->rl), vf_fma(e, rh, te));
+  vf y = vf_add(t, lo);
+  vf res = vf_add(vf_sub(t, y), lo);
+  if (!vf_decided(y, res, np->kf)) return 0;
+  *out = y;
+  return 1;
+}
+#endif
+
 /* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
  * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
  * threshold) finite: their bound allows the exact value to lie below it. */
 NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+#ifdef NB_HAVE_FMA
+  vf eo;
+  if (p->eft && eft_vec(xv, gv, p, &eo)) return eo;
+#endif
   if (p->acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
   return dt == NB_F16 ? vf_f16_tie(o) : o;
@@ -558,6 +591,12 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
       double rho = (h + 8) * u;
       p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
+#ifdef NB_HAVE_FMA
+      p.eft = dt == NB_F32 && p.r64 >= 0x1p-40 && p.r64 <= 0x1p40;
+      p.rh = (float)p.r64;
+      p.rl = (float)(p.r64 - p.rh);
+      p.kf = (float)((rho + 0x1p-45) * 1.01 + 0x1p-44);
+#endif
     }
   }
   if ((const void *)y == x) accurate_inplace_check(dt, &p, x, g, ln ? b : NULL, d);

@@ -21,6 +21,27 @@ static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+/* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
+ * (body.h eft_vec), with these two tests. */
+#define NB_HAVE_FMA 1
+/* every lane has lo <= |a| <= hi (NaN fails) */
+static inline int vf_all_abs_in(vf a, float lo, float hi) {
+  __m256 m = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
+  __m256 in = _mm256_and_ps(_mm256_cmp_ps(m, _mm256_set1_ps(lo), _CMP_GE_OQ),
+                            _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
+  return _mm256_movemask_ps(in) == 0xff;
+}
+/* every lane has k |y| + |res| < (|y| - pred(|y|)) / 2, half the spacing
+ * below |y| (the smaller side at a power of two); pred by the bit pattern
+ * minus one, y normal. NaN fails. */
+static inline int vf_decided(vf y, vf res, float k) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 ay = _mm256_andnot_ps(sign, y);
+  __m256 pred = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(ay), _mm256_set1_epi32(1)));
+  __m256 h = _mm256_mul_ps(_mm256_sub_ps(ay, pred), _mm256_set1_ps(0.5f));
+  __m256 w = _mm256_fmadd_ps(ay, _mm256_set1_ps(k), _mm256_andnot_ps(sign, res));
+  return _mm256_movemask_ps(_mm256_cmp_ps(w, h, _CMP_LT_OQ)) == 0xff;
+}
 
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
 static inline float vf_hsum(vf a) {
