@@ -184,6 +184,8 @@ typedef struct {
   double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
   int eft;                  /* RMSNorm into f32: float products first (eft_vec) */
   float rh, rl, kf;
+  int h16;                  /* 16-bit outputs: a float path first (half_vec) */
+  float r32, m32, ky16, k16, kx16, kg16;
   const void *g, *b;        /* for the exact fallback */
   nb_xrow *xr;
 } npar;
@@ -327,6 +329,46 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
 }
 #endif
 
+#ifdef NB_HAVE_FMA
+/* x rounded into the 16-bit format dt, as a float (exact): the store and
+ * load the kernel uses anyway, through a buffer. */
+NB_INLINE vf round16(nb_dtype dt, vf v) {
+  uint16_t b[NB_W];
+  st(dt, b, 0, v);
+  return ld(dt, b, 0);
+}
+
+/* 16-bit outputs in float: an 8- or 11-bit result needs far less than a
+ * double. RMSNorm y = (x g) r32; LayerNorm y = ((x - m32) g) r32 + b with
+ * m32 = mu1 + c in float. The bound (accurate_row derives the constants):
+ * RMSNorm E = k16 |y|; LayerNorm E = ky16 |y| + k16 |P| + |g| (kx16
+ * |x - m32| + kg16), P = ((x - m32) g) r32, the last term the numerator's
+ * absolute error. y - E and y + E rounded into the format alike decide the
+ * output; E includes their float roundings (RMSNorm's E may carry y's
+ * sign: the test is symmetric). Only for vectors whose products lie in
+ * [2^-60, 2^60] (r32 in [2^-60, 2^60], checked per row), where every
+ * float here is normal or exact; returns 0 (the double path decides)
+ * otherwise. */
+NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, vf *out) {
+  if (np->center) xv = vf_sub(xv, vf_set1(np->m32));
+  vf p = vf_mul(xv, gv);
+  if (!vf_all_abs_in(p, 0x1p-60f, 0x1p60f)) return 0;
+  vf y = vf_mul(p, vf_set1(np->r32)), e;
+  if (np->center) {
+    vf ap = vf_abs(y);
+    if (bv) y = vf_add(y, *bv);
+    vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
+    e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
+  } else {
+    e = vf_mul(y, vf_set1(np->k16));
+  }
+  vf lo = round16(dt, vf_sub(y, e)), hi = round16(dt, vf_add(y, e));
+  if (!vf_same(lo, hi)) return 0;
+  *out = lo;
+  return 1;
+}
+#endif
+
 /* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
  * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
  * threshold) finite: their bound allows the exact value to lie below it. */
@@ -334,6 +376,7 @@ NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, siz
 #ifdef NB_HAVE_FMA
   vf eo;
   if (p->eft && eft_vec(xv, gv, p, &eo)) return eo;
+  if (p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
 #endif
   if (p->acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
@@ -583,6 +626,20 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.kp = (1.01 * rho + 3.1 * u) * f;
         p.kru = kr * 1.01 * u * f;
         p.krdc = kr * dc * f;
+#ifdef NB_HAVE_FMA
+        /* the float path (half_vec), u32 = 2^-24: r32 = fl(r64), the
+         * numerator fl(x - m32) with |m32 - mu| <= dm, two products and the
+         * bias add; then y -+ E in float; F covers the roundings of E */
+        const double u32 = 0x1p-24, F = 1 + 0x1p-18;
+        p.r32 = (float)p.r64;
+        p.m32 = (float)(p.mu1 + p.c);
+        double dm = dc + 1.01 * u32 * fabs((double)p.m32), kr32 = (double)p.r32 * (1 + rho + 2 * u32);
+        p.ky16 = (float)(2.02 * u32 * F);
+        p.k16 = (float)(1.01 * (rho + 3 * u32) * F);
+        p.kx16 = (float)(kr32 * 1.01 * u32 * F);
+        p.kg16 = (float)(kr32 * dm * F);
+        p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f && isfinite(p.m32);
+#endif
       }
     } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */
   } else {
@@ -596,6 +653,11 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
       p.rh = (float)p.r64;
       p.rl = (float)(p.r64 - p.rh);
       p.kf = (float)((rho + 0x1p-45) * 1.01 + 0x1p-44);
+      /* 16-bit outputs (half_vec): r32 = fl(r64) and two products, then
+       * y -+ E in float */
+      p.r32 = (float)p.r64;
+      p.k16 = (float)((rho + 4 * 0x1p-24) * 1.01 * (1 + 0x1p-18));
+      p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f;
 #endif
     }
   }

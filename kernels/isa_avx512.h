@@ -24,6 +24,7 @@ static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
  * (body.h eft_vec), with these two tests. */
 #define NB_HAVE_FMA 1
+static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   __m512 m = _mm512_abs_ps(a);

@@ -29,6 +29,7 @@ static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
  * (body.h eft_vec), with these two tests. */
 #define NB_HAVE_FMA 1
+static inline vf vf_abs(vf a) { return vabsq_f32(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   uint32x4_t in = vandq_u32(vcageq_f32(a, vdupq_n_f32(lo)), vcaleq_f32(a, vdupq_n_f32(hi)));

@@ -19,7 +19,10 @@
  * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n).
  * Optional streaming stores (else never used): NB_HAVE_STREAM with
  * vf_st_f32/f16/bf16_nt(p, v), p aligned to NB_W elements, and
- * nb_stream_fence(). Optional (else lane by lane via nb_round_f64_to_fmt):
+ * nb_stream_fence(). Optional, for the accurate kernels' float paths (else
+ * their double path only): NB_HAVE_FMA when vf_fma is fused, with
+ * vf_abs(a), vf_all_abs_in(a, lo, hi) and vf_decided(y, res, k) (isa_avx2.h
+ * says what they compute). Optional (else lane by lane via nb_round_f64_to_fmt):
  * NB_HAVE_ROUND_FMT with vd vd_round_fmt(dt, v), bit-identical to it. */
 #ifndef NB_ISA_SCALAR_H
 #define NB_ISA_SCALAR_H
