@@ -333,6 +333,7 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
 /* x rounded into the 16-bit format dt, as a float (exact): the store and
  * load the kernel uses anyway, through a buffer. */
 NB_INLINE vf round16(nb_dtype dt, vf v) {
+  if (dt == NB_F32) return v; /* never called so: keeps f32 loads off the 16-bit buffer */
   uint16_t b[NB_W];
   st(dt, b, 0, v);
   return ld(dt, b, 0);
@@ -376,7 +377,7 @@ NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, siz
 #ifdef NB_HAVE_FMA
   vf eo;
   if (p->eft && eft_vec(xv, gv, p, &eo)) return eo;
-  if (p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
+  if (dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
 #endif
   if (p->acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
