@@ -215,7 +215,8 @@ NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
 
 /* The outputs of a vector whose rounding the fast path did not decide,
  * lane by lane: y exact (E = 0) or not finite (the special-value
- * convention) rounds as it is; a lane whose interval rounds to one value
+ * convention) rounds as it is (in an allx row E is not computed: only
+ * non-finite outputs); a lane whose interval rounds to one value
  * takes it; the others (and every lane of an allx row) get the exact
  * fallback, which needs only the bracket [lo, hi]. Lanes past the row (a
  * tail) are never stored. Out of line: it is the rare path. */
@@ -230,7 +231,7 @@ static __attribute__((noinline)) vf accurate_lanes(nb_dtype dt, const npar *p, s
   vf_st_f32(l, lo);
   vf_st_f32(h, hi);
   for (int k = 0; k < NB_W; k++) {
-    if (!isfinite(yl[k]) || el[k] == 0)
+    if (!isfinite(yl[k]) || (el[k] == 0 && !p->allx))
       o[k] = (float)nb_round_f64_to_fmt(yl[k], dt);
     else if (!p->allx && memcmp(&l[k], &h[k], sizeof l[k]) == 0)
       o[k] = l[k];

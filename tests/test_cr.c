@@ -152,6 +152,26 @@ static void cancelling(void) {
   }
 }
 
+/* LayerNorm rows whose variance a double computation cannot bound:
+ * constant rows whose mean is not exact in any format (mean exactly x, var
+ * 0, eps 0: y = b exactly) and the same with one element one ulp away
+ * (var ~ ulp^2 / D under a mean 2^24 times larger). */
+static void lost_variance(void) {
+  if (!ln) return;
+  static const float vs[] = {0.1f, 1.0f / 3, 1e30f, 7e-39f, 3.3e-5f, 65000.0f};
+  float x[101], g[101], b[101];
+  for (size_t t = 0; t < sizeof vs / sizeof vs[0]; t++)
+    for (size_t d = 3; d <= 101; d = d * 3 + 2)
+      for (int one = 0; one < 2; one++) {
+        float v = nb_to_dtype(vs[t], dt);
+        if (v == 0 || isinf(v)) continue;
+        fill(x, d, v);
+        if (one) x[d / 2] = nextafterf(v, INFINITY), x[d / 2] = nb_to_dtype(x[d / 2] + (x[d / 2] - v) * 8192 * (dt != NB_F32), dt);
+        for (size_t i = 0; i < d; i++) g[i] = nb_to_dtype(1 + 0.1 * (double)(i % 5), dt), b[i] = nb_to_dtype(0.25 * (double)(i % 3), dt);
+        run(one ? "constant row but one element one ulp up" : "constant row with an inexact mean", d, one ? 1e-30f : 0.0f, x, g, b);
+      }
+}
+
 /* One element 2^k times the others (N(0,1) values), first or last. */
 static void dominant(void) {
   enum { D = 37 };
@@ -222,6 +242,7 @@ int main(int argc, char **argv) {
   overflow();
   cancelling();
   dominant();
+  lost_variance();
   f16_ties();
   for (size_t i = 0; i < nb_kernel_count(); i++) {
     const nb_kernel *k = nb_kernel_at(i);
