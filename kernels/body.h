@@ -173,12 +173,12 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
 /* ---- normalize ---------------------------------------------------------- */
 
 /* What the normalize pass applies. f32 algorithms: y = ((x - mu) * r) * g + b
- * in float. accurate (acc): in double, t = (x - mu1) - c (LayerNorm) or x,
+ * in float. accurate: in double, t = (x - mu1) - c (LayerNorm) or x,
  * y = (t * g) * r64 + b, with a rigorous bound E on |y - exact| (below),
  * rounded into the output format only where that is decided; allx: the
  * statistics cannot bound the row, every output takes the exact path. */
 typedef struct {
-  int center, acc, allx;
+  int center, allx;
   float mu, r;
   double mu1, c, r64;
   double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
@@ -374,22 +374,22 @@ NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, 
 /* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
  * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
  * threshold) finite: their bound allows the exact value to lie below it. */
-NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
 #ifdef NB_HAVE_FMA
   vf eo;
-  if (p->eft && eft_vec(xv, gv, p, &eo)) return eo;
-  if (dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
+  if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
+  if (acc && dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
 #endif
-  if (p->acc) return accurate_vec(dt, p, xv, gv, bv, i);
+  if (acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
   return dt == NB_F16 ? vf_f16_tie(o) : o;
 }
 
 /* Outputs [i, i + n), n < NB_W. */
-NB_INLINE void out_part(nb_dtype dt, const npar *p, const void *x, const void *g,
+NB_INLINE void out_part(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                         const void *b, void *y, size_t i, size_t n, int has_b) {
   vf bv = has_b ? vf_ldn(dt, at(dt, b, i), n) : vf_zero();
-  vf o = out_vec(dt, p, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
+  vf o = out_vec(dt, acc, p, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
                  has_b ? &bv : NULL, i);
   vf_stn(dt, (char *)y + i * dt_size(dt), o, n);
 }
@@ -437,7 +437,7 @@ typedef struct { int nt; const char *next; } rowio;
 
 /* nt: stream the full vectors, after peeling the outputs up to the first
  * address aligned to a whole vector store (y is element-aligned). */
-NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const void *g,
+NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                               const void *b, void *y, size_t d, int has_b, int nt,
                               const char *next) {
   size_t i = 0;
@@ -445,38 +445,40 @@ NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const v
     size_t vec = NB_W * dt_size(dt);
     i = (vec - (uintptr_t)y % vec) % vec / dt_size(dt);
     if (i > d) i = d;
-    if (i) out_part(dt, p, x, g, b, y, 0, i, has_b);
+    if (i) out_part(dt, acc, p, x, g, b, y, 0, i, has_b);
   }
   for (; i + NB_W <= d; i += NB_W) {
     if (next) __builtin_prefetch(next + i * dt_size(dt));
     vf bv = has_b ? ld(dt, b, i) : vf_zero();
-    vf o = out_vec(dt, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
+    vf o = out_vec(dt, acc, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
     if (nt)
       st_nt(dt, y, i, o);
     else
       st(dt, y, i, o);
   }
-  if (i < d) out_part(dt, p, x, g, b, y, i, d - i, has_b);
+  if (i < d) out_part(dt, acc, p, x, g, b, y, i, d - i, has_b);
 }
 
-/* has_b and nt become constants of four loops. */
-NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *g,
+/* has_b and nt become constants of four loops; acc (the accurate kernels'
+ * output path) is a constant too, so the other algorithms' loops carry
+ * none of it. */
+NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                          const void *b, void *y, size_t d, rowio io) {
   if (b && io.nt)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 1, io.next);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 1, io.next);
   else if (b)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 0, io.next);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 0, io.next);
   else if (io.nt)
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 1, io.next);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 1, io.next);
   else
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 0, io.next);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
   npar p = {.center = ln, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
+  normalize(dt, 0, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* ---- the algorithms: one row each; op and dtype are constants ---------- */
@@ -605,7 +607,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   xr.d = d;
   xr.eps = eps;
   xr.ex.ready = 0; /* the exact statistics: only if an output needs them */
-  npar p = {.center = ln, .acc = 1, .g = g, .b = ln ? b : NULL, .xr = &xr};
+  npar p = {.center = ln, .g = g, .b = ln ? b : NULL, .xr = &xr};
   if (ln) {
     p.mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
     sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
@@ -664,7 +666,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     }
   }
   if ((const void *)y == x) accurate_inplace_check(dt, &p, x, g, ln ? b : NULL, d);
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
+  normalize(dt, 1, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* naive: the textbook formula as the seed's PyTorch module writes it, one
