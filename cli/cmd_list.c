@@ -6,7 +6,22 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* b with 6 significant digits, rounded up: a printed bound is a promise
+ * and must not be tighter than the computed one. */
+static void print_up(char *buf, size_t n, double b) {
+  snprintf(buf, n, "%.6g", b);
+  if (strtod(buf, NULL) >= b) return;
+  int e = (int)floor(log10(b)) - 5; /* the weight of the 6th digit */
+  double q = ceil(b / pow(10, e));
+  snprintf(buf, n, "%.6g", q * pow(10, e));
+  while (strtod(buf, NULL) < b) { /* pow's rounding: one more step */
+    q += 1;
+    snprintf(buf, n, "%.6g", q * pow(10, e));
+  }
+}
 
 static void fmt_bound(char *buf, size_t n, double b) {
   if (isnan(b))
@@ -14,7 +29,7 @@ static void fmt_bound(char *buf, size_t n, double b) {
   else if (isinf(b))
     snprintf(buf, n, "inf");
   else
-    snprintf(buf, n, "%.6g", b);
+    print_up(buf, n, b);
 }
 
 int cmd_list(int argc, char **argv) {

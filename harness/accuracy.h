@@ -42,6 +42,8 @@ typedef struct {
   double worst_breach_err, worst_breach_bound;
   size_t breach_row, breach_idx;
   size_t hist[NB_HIST];
+  size_t n_exact;          /* outputs that took the accurate kernels' exact fallback */
+  size_t miss_row, miss_idx; /* the first output not correctly rounded (if n_cr < n) */
 } nb_metrics;
 
 void nb_metrics_init(nb_metrics *m);

@@ -1,5 +1,7 @@
 #include "search.h"
 
+#include "reference.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,19 +32,41 @@ static double now(void) {
 }
 
 typedef struct {
-  double score, err, bound, kappa;
+  double score, err, bound, kappa, mid;
   size_t idx;
+  int miss;
 } eval;
+
+/* Accurate kernels: the exact output closest to a rounding boundary of the
+ * format (in ulps; v is the exact value to double, so distances below
+ * ~2^-29 ulp of f32 read as 0), its index in *at. */
+static double closest_mid(const nb_case *c, size_t *at) {
+  double best = INFINITY;
+  for (size_t i = 0; i < c->d; i++) {
+    double cr = c->cr[i], v = c->v[i];
+    if (!isfinite(cr) || !isfinite(v)) continue;
+    double dist = fabs(fabs(v - cr) / nb_ulp(cr, c->dt) - 0.5);
+    if (dist < best) best = dist, *at = i;
+  }
+  return best;
+}
 
 /* The row's error over its bound; -1 when the bound does not cover it. */
 static eval evaluate(const climber *c, const float *x, const float *g, const float *b) {
-  eval e = {-1, 0, 0, 0, 0};
+  eval e = {-1, 0, 0, 0, INFINITY, 0, 0};
   nb_case cs;
   if (nb_case_from_data(&cs, c->k->op, c->k->dtype, 1, c->d, c->eps, x, g, b)) return e;
   nb_metrics m;
   if (nb_case_run(&cs, c->k, &m) == 0 && m.rows_checked == 1 && m.bound > 0) {
-    e = (eval){isfinite(m.bound) ? m.max_checked / m.bound : 0, m.max_err, m.bound, cs.kappa[0],
-               m.worst_idx};
+    e = (eval){isfinite(m.bound) ? m.max_checked / m.bound : 0, m.max_err, m.bound, cs.kappa[0], INFINITY,
+               m.worst_idx, 0};
+    if (c->k->algo == NB_ACCURATE) { /* closeness to a midpoint: -log2(distance) */
+      size_t at = 0;
+      e.mid = closest_mid(&cs, &at);
+      e.miss = m.n_cr < m.n;
+      e.score = e.miss ? 1e9 : -log2(e.mid + 0x1p-60);
+      e.idx = e.miss ? m.miss_idx : at;
+    }
   }
   nb_case_free(&cs);
   return e;
@@ -95,6 +119,8 @@ static void keep(climber *c, const eval *e, const float *x, const float *g, cons
   c->best.bound = e->bound;
   c->best.kappa = e->kappa;
   c->best.idx = e->idx;
+  c->best.mid = e->mid;
+  c->best.miss = e->miss;
   memcpy(c->best.x, x, n);
   memcpy(c->best.g, g, n);
   if (b) memcpy(c->best.b, b, n);

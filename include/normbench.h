@@ -129,6 +129,11 @@ int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b,
            float eps);
 const char *nb_strerror(int code);
 
+/* Outputs of the accurate kernels that took the exact fallback (their
+ * fast-path interval held a rounding boundary), counted per thread since
+ * the thread started: read it before and after a call. */
+uint64_t nb_exact_fallbacks(void);
+
 /* CPU detection (cached after the first call). */
 uint32_t nb_cpu_features(void);
 const char *nb_cpu_model(void);

@@ -173,9 +173,22 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
 /* ---- normalize ---------------------------------------------------------- */
 
 /* What the normalize pass applies. f32 algorithms: y = ((x - mu) * r) * g + b
- * in float. accurate (dbl): in double, t = (x - mu1) - c (LayerNorm) or x,
- * y = (t * g) * r64 + b, rounded once into the output format. */
-typedef struct { int center, dbl; float mu, r; double mu1, c, r64; int eft; float rh, rl; } npar;
+ * in float. accurate: in double, t = (x - mu1) - c (LayerNorm) or x,
+ * y = (t * g) * r64 + b, with a rigorous bound E on |y - exact| (below),
+ * rounded into the output format only where that is decided; allx: the
+ * statistics cannot bound the row, every output takes the exact path. */
+typedef struct {
+  int center, allx;
+  float mu, r;
+  double mu1, c, r64;
+  double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
+  int eft;                  /* RMSNorm into f32: float products first (eft_vec) */
+  float rh, rl, kf;
+  int h16;                  /* 16-bit outputs: a float path first (half_vec) */
+  float r32, m32, ky16, k16, kx16, kg16;
+  const void *g, *b;        /* for the exact fallback */
+  nb_xrow *xr;
+} npar;
 
 NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
   if (center) v = vf_sub(v, vmu);
@@ -200,58 +213,184 @@ NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
   return vd_narrow(lo, hi);
 }
 
-NB_INLINE vf accurate_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, vd mu1, vd c, vd r, int ln) {
-  vd x[2], g[2], bb[2], out[2];
+/* The outputs of a vector whose rounding the fast path did not decide,
+ * lane by lane: y exact (E = 0) or not finite (the special-value
+ * convention) rounds as it is (in an allx row E is not computed: only
+ * non-finite outputs); a lane whose interval rounds to one value
+ * takes it; the others (and every lane of an allx row) get the exact
+ * fallback, which needs only the bracket [lo, hi]. Lanes past the row (a
+ * tail) are never stored. Out of line: it is the rare path. */
+static __attribute__((noinline)) vf accurate_lanes(nb_dtype dt, const npar *p, size_t i, const vd *y,
+                                                   const vd *e, vf lo, vf hi) {
+  double yl[NB_W], el[NB_W];
+  float l[NB_W], h[NB_W], o[NB_W];
+  vd_st(yl, y[0]);
+  vd_st(yl + NB_W / 2, y[1]);
+  vd_st(el, e[0]);
+  vd_st(el + NB_W / 2, e[1]);
+  vf_st_f32(l, lo);
+  vf_st_f32(h, hi);
+  for (int k = 0; k < NB_W; k++) {
+    if (!isfinite(yl[k]) || (el[k] == 0 && !p->allx))
+      o[k] = (float)nb_round_f64_to_fmt(yl[k], dt);
+    else if (!p->allx && memcmp(&l[k], &h[k], sizeof l[k]) == 0)
+      o[k] = l[k];
+    else if (i + (size_t)k >= p->xr->d)
+      o[k] = l[k];
+    else
+      o[k] = (float)nb_exact_round(p->xr, i + (size_t)k, ld1(dt, p->g, i + (size_t)k),
+                                   p->b ? ld1(dt, p->b, i + (size_t)k) : 0.0f,
+                                   p->allx ? -INFINITY : l[k], p->allx ? INFINITY : h[k]);
+  }
+  return vf_ld_f32(o);
+}
+
+/* The accurate output: y and its bound E in double; the interval
+ * [y - E, y + E] rounded at both ends into the output format. Rounding is
+ * monotonic, so equal ends are the correctly rounded value of every point
+ * between them, the exact result included. E is inflated (accurate_row)
+ * to cover the roundings of y -+ E themselves. */
+NB_INLINE int accurate_try(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, vd *y, vd *e,
+                           vf *lo, vf *hi) {
+  vd x[2], g[2], bb[2];
   vf_widen(xv, &x[0], &x[1]);
   vf_widen(gv, &g[0], &g[1]);
   if (bv) vf_widen(*bv, &bb[0], &bb[1]);
+  const vd r = vd_set1(p->r64), ky = vd_set1(p->ky);
   for (int k = 0; k < 2; k++) {
-    vd t = ln ? vd_sub(vd_sub(x[k], mu1), c) : x[k];
-    out[k] = vd_mul(vd_mul(t, g[k]), r);
-    if (bv) out[k] = vd_add(out[k], bb[k]);
+    if (p->center) {
+      vd t1 = vd_sub(x[k], vd_set1(p->mu1));
+      vd pr = vd_mul(vd_mul(vd_sub(t1, vd_set1(p->c)), g[k]), r);
+      y[k] = bv ? vd_add(pr, bb[k]) : pr;
+      vd eg = vd_fma(vd_abs(t1), vd_set1(p->kru), vd_set1(p->krdc));
+      e[k] = vd_fma(vd_abs(y[k]), ky, vd_fma(vd_abs(pr), vd_set1(p->kp), vd_mul(vd_abs(g[k]), eg)));
+    } else {
+      y[k] = vd_mul(vd_mul(x[k], g[k]), r);
+      e[k] = vd_mul(vd_abs(y[k]), ky);
+    }
   }
-  return round_out(dt, out[0], out[1]);
+  *lo = round_out(dt, vd_sub(y[0], e[0]), vd_sub(y[1], e[1]));
+  *hi = round_out(dt, vd_add(y[0], e[0]), vd_add(y[1], e[1]));
+  return !p->allx && vf_same(*lo, *hi);
+}
+
+NB_INLINE vf accurate_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+  vd y[2], e[2];
+  vf lo, hi;
+  if (accurate_try(dt, p, xv, gv, bv, y, e, &lo, &hi)) return lo;
+  return accurate_lanes(dt, p, i, y, e, lo, hi);
+}
+
+/* In place, the exact statistics cannot wait for the first undecided
+ * output: by then the outputs before it have overwritten x. This pass runs
+ * the rounding test without storing, and computes them if any vector
+ * might need them (the normalize pass then runs as out of place). */
+NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x, const void *g,
+                                      const void *b, size_t d) {
+  vd y[2], e[2];
+  vf lo, hi, bv = vf_zero();
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) {
+    if (b) bv = ld(dt, b, i);
+    if (!accurate_try(dt, p, ld(dt, x, i), ld(dt, g, i), b ? &bv : NULL, y, e, &lo, &hi)) break;
+  }
+  if (i < d && d - i < NB_W) {
+    if (b) bv = vf_ldn(dt, at(dt, b, i), d - i);
+    if (accurate_try(dt, p, vf_ldn(dt, at(dt, x, i), d - i), vf_ldn(dt, at(dt, g, i), d - i), b ? &bv : NULL,
+                     y, e, &lo, &hi))
+      i = d;
+  }
+  if (i < d) nb_exact_prepare(p->xr);
 }
 
 #ifdef NB_HAVE_FMA
-/* accurate RMSNorm into f32 without leaving float (eft): x g = p + e
- * exactly (fused multiply-add), r64 = rh + rl to 2^-48; then
- * y = t + (p rl + (e rh + (p rh - t))), t = p rh, every term but the last
- * sum exact or below 2^-46 |y|: y is within 0.5 + 2^-21 ulp, with no
- * widening to double. Exact only while no product underflows or
- * overflows: |p| in [2^-40, 2^40] here (and r64 in [2^-40, 2^40], checked
- * per row); a vector with any other lane (0, huge, tiny, inf, NaN) returns
- * 0 and takes the double path. */
+/* Accurate RMSNorm into f32 without leaving float, for vectors whose
+ * products x g lie in [2^-40, 2^40] (r64 in [2^-40, 2^40], checked per
+ * row): x g = p + e exactly (FMA), r64 = rh + rl to 2^-48, p rh = t + te
+ * exactly; lo = p rl + (e rh + te) misses e rl and two roundings, so
+ * t + lo is within 6 2^-48 |y| of x g (rh + rl), and within
+ * (rho + 2^-45) 1.001 |y| of the exact y. y = fl(t + lo) and
+ * res = (t - y) + lo = t + lo - y exactly (Sterbenz, then the exact error
+ * of a float sum). The rounding is decided when |res| + E is below half the
+ * spacing on either side of y (vf_decided); kf adds 2^-44 for the rounding
+ * of that sum. Returns 0 (the double path decides) for any other vector. */
 NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   vf p = vf_mul(xv, gv);
   if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
-  const vf rh = vf_set1(np->rh), rl = vf_set1(np->rl), zero = vf_zero();
+  const vf rh = vf_set1(np->rh), zero = vf_zero();
   vf e = vf_fma(xv, gv, vf_sub(zero, p));
   vf t = vf_mul(p, rh);
   vf te = vf_fma(p, rh, vf_sub(zero, t));
-  *out = vf_add(t, vf_fma(p, rl, vf_fma(e, rh, te)));
+  vf lo = vf_fma(p, vf_set1(np->rl), vf_fma(e, rh, te));
+  vf y = vf_add(t, lo);
+  vf res = vf_add(vf_sub(t, y), lo);
+  if (!vf_decided(y, res, np->kf)) return 0;
+  *out = y;
   return 1;
 }
 #endif
 
-/* One vector of outputs; bv NULL: no bias. */
-NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv) {
 #ifdef NB_HAVE_FMA
-  vf o;
-  if (p->eft && eft_vec(xv, gv, p, &o)) return o;
+/* x rounded into the 16-bit format dt, as a float (exact): the store and
+ * load the kernel uses anyway, through a buffer. */
+NB_INLINE vf round16(nb_dtype dt, vf v) {
+  if (dt == NB_F32) return v; /* never called so: keeps f32 loads off the 16-bit buffer */
+  uint16_t b[NB_W];
+  st(dt, b, 0, v);
+  return ld(dt, b, 0);
+}
+
+/* 16-bit outputs in float: an 8- or 11-bit result needs far less than a
+ * double. RMSNorm y = (x g) r32; LayerNorm y = ((x - m32) g) r32 + b with
+ * m32 = mu1 + c in float. The bound (accurate_row derives the constants):
+ * RMSNorm E = k16 |y|; LayerNorm E = ky16 |y| + k16 |P| + |g| (kx16
+ * |x - m32| + kg16), P = ((x - m32) g) r32, the last term the numerator's
+ * absolute error. y - E and y + E rounded into the format alike decide the
+ * output; E includes their float roundings (RMSNorm's E may carry y's
+ * sign: the test is symmetric). Only for vectors whose products lie in
+ * [2^-60, 2^60] (r32 in [2^-60, 2^60], checked per row), where every
+ * float here is normal or exact; returns 0 (the double path decides)
+ * otherwise. */
+NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, vf *out) {
+  if (np->center) xv = vf_sub(xv, vf_set1(np->m32));
+  vf p = vf_mul(xv, gv);
+  if (!vf_all_abs_in(p, 0x1p-60f, 0x1p60f)) return 0;
+  vf y = vf_mul(p, vf_set1(np->r32)), e;
+  if (np->center) {
+    vf ap = vf_abs(y);
+    if (bv) y = vf_add(y, *bv);
+    vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
+    e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
+  } else {
+    e = vf_mul(y, vf_set1(np->k16));
+  }
+  vf lo = round16(dt, vf_sub(y, e)), hi = round16(dt, vf_add(y, e));
+  if (!vf_same(lo, hi)) return 0;
+  *out = lo;
+  return 1;
+}
 #endif
-  if (p->dbl)
-    return accurate_vec(dt, xv, gv, bv, vd_set1(p->mu1), vd_set1(p->c), vd_set1(p->r64),
-                        p->center);
-  return norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
+
+/* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
+ * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
+ * threshold) finite: their bound allows the exact value to lie below it. */
+NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+#ifdef NB_HAVE_FMA
+  vf eo;
+  if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
+  if (acc && dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
+#endif
+  if (acc) return accurate_vec(dt, p, xv, gv, bv, i);
+  vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
+  return dt == NB_F16 ? vf_f16_tie(o) : o;
 }
 
 /* Outputs [i, i + n), n < NB_W. */
-NB_INLINE void out_part(nb_dtype dt, const npar *p, const void *x, const void *g,
+NB_INLINE void out_part(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                         const void *b, void *y, size_t i, size_t n, int has_b) {
   vf bv = has_b ? vf_ldn(dt, at(dt, b, i), n) : vf_zero();
-  vf o = out_vec(dt, p, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
-                 has_b ? &bv : NULL);
+  vf o = out_vec(dt, acc, p, vf_ldn(dt, at(dt, x, i), n), vf_ldn(dt, at(dt, g, i), n),
+                 has_b ? &bv : NULL, i);
   vf_stn(dt, (char *)y + i * dt_size(dt), o, n);
 }
 
@@ -298,7 +437,7 @@ typedef struct { int nt; const char *next; } rowio;
 
 /* nt: stream the full vectors, after peeling the outputs up to the first
  * address aligned to a whole vector store (y is element-aligned). */
-NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const void *g,
+NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                               const void *b, void *y, size_t d, int has_b, int nt,
                               const char *next) {
   size_t i = 0;
@@ -306,38 +445,40 @@ NB_INLINE void normalize_loop(nb_dtype dt, const npar *p, const void *x, const v
     size_t vec = NB_W * dt_size(dt);
     i = (vec - (uintptr_t)y % vec) % vec / dt_size(dt);
     if (i > d) i = d;
-    if (i) out_part(dt, p, x, g, b, y, 0, i, has_b);
+    if (i) out_part(dt, acc, p, x, g, b, y, 0, i, has_b);
   }
   for (; i + NB_W <= d; i += NB_W) {
     if (next) __builtin_prefetch(next + i * dt_size(dt));
     vf bv = has_b ? ld(dt, b, i) : vf_zero();
-    vf o = out_vec(dt, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL);
+    vf o = out_vec(dt, acc, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
     if (nt)
       st_nt(dt, y, i, o);
     else
       st(dt, y, i, o);
   }
-  if (i < d) out_part(dt, p, x, g, b, y, i, d - i, has_b);
+  if (i < d) out_part(dt, acc, p, x, g, b, y, i, d - i, has_b);
 }
 
-/* has_b and nt become constants of four loops. */
-NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *g,
+/* has_b and nt become constants of four loops; acc (the accurate kernels'
+ * output path) is a constant too, so the other algorithms' loops carry
+ * none of it. */
+NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                          const void *b, void *y, size_t d, rowio io) {
   if (b && io.nt)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 1, io.next);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 1, io.next);
   else if (b)
-    normalize_loop(dt, p, x, g, b, y, d, 1, 0, io.next);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 0, io.next);
   else if (io.nt)
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 1, io.next);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 1, io.next);
   else
-    normalize_loop(dt, p, x, g, NULL, y, d, 0, 0, io.next);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
-  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0, 0, 0, 0};
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
+  npar p = {.center = ln, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
+  normalize(dt, 0, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* ---- the algorithms: one row each; op and dtype are constants ---------- */
@@ -431,30 +572,101 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
-/* accurate: everything in double. LayerNorm uses the corrected two-pass
- * scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
+/* accurate: statistics in double, the output correctly rounded (Ziv):
+ * the fast path's y with a rigorous bound E, a rounding test, and the
+ * exact fallback (exact.c) for outputs it cannot decide. LayerNorm uses the
+ * corrected two-pass scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
  * var = sum((x - mu1)^2)/d - c^2; the output uses (x - mu1) - c, so the
- * mean's rounding never reaches the output at the scale of mu. The result
- * is rounded once into the output format (round_out). */
+ * mean's rounding never reaches the output at the scale of mu.
+ *
+ * The bound (u = 2^-53; docs/ACCURACY.md derives it): lane_sums_f64 passes
+ * each term through at most h = ceil(D/L) + NB_U + NB_W + log2(L) + 2
+ * additions (L = NB_U NB_W lanes, the leftover vectors, the scalar tail,
+ * the tree), so a sum of non-negative terms is within h u (1 + h u).
+ * RMSNorm's sum of exact squares: the mean, +eps, sqrt and 1/x add four
+ * roundings, so r is within rho = (h + 8) u and y = (x g) r within
+ * (rho + 2u) |y| / (1 - rho - 2u).
+ * LayerNorm: with t = x - mu1 and A = sum t^2, |m2 - var| <=
+ * 3.2 (h + 13) u A/D + u m2 and |c - (mu - mu1)| <= dc = 1.01 (h + 12) u
+ * sqrt(A/D) + u |c|; den = m2 + eps is then within a relative eta, r within
+ * rho = eta/2 + eta^2 + 3u, and y within u|y| + (1.01 rho + 3.1 u) |t g r|
+ * + |g| r (1 + 2 rho) (1.01 u |x - mu1| + dc). Every constant is inflated
+ * by 2^-47 relative and |y| 2^-51 is added, for the roundings of E and of
+ * y -+ E. A row whose eta exceeds 2^-20 (a variance lost to cancellation)
+ * or whose computed denominator might be zero sends every output to the
+ * exact path. */
 NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
                             const void *b, void *y, size_t d, float eps, rowio io) {
-  int ln = op == NB_LAYERNORM;
-  double mu1 = 0, c = 0, m2;
+  const int ln = op == NB_LAYERNORM;
+  const double u = 0x1p-53, f = 1 + 0x1p-47, dd = (double)d;
+  const double h = ceil(dd / (NB_U * NB_W)) + NB_U + NB_W + __builtin_ctz(NB_U * NB_W) + 2;
+  nb_xrow xr;
+  xr.ln = ln;
+  xr.dt = dt;
+  xr.x = x;
+  xr.d = d;
+  xr.eps = eps;
+  xr.ex.ready = 0; /* the exact statistics: only if an output needs them */
+  npar p = {.center = ln, .g = g, .b = ln ? b : NULL, .xr = &xr};
   if (ln) {
-    mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / (double)d;
-    sums_f64 s = lane_sums_f64(dt, x, d, mu1, SUM1 | SUM2 | CENTER);
-    c = s.s1 / (double)d;
-    m2 = s.s2 / (double)d - c * c;
+    p.mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
+    sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
+    p.c = s.s1 / dd;
+    double s2d = s.s2 / dd, m2 = s2d - p.c * p.c;
     if (m2 < 0) m2 = 0; /* NaN is kept */
-  } else {
-    m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
-  }
-  double r = nb_rstd_f64(m2 + (double)eps);
-  npar p = {ln, 1, 0, 0, mu1, c, r, 0, (float)r, (float)(r - (float)r)};
+    double den = m2 + (double)eps;
+    p.r64 = nb_rstd_f64(den);
+    double err_den = (3.2 * (h + 13) * u * s2d + 1.01 * u * m2 + u * den) * f;
+    if (isfinite(s.s2) && isfinite(den) && (den > 0 || err_den > 0)) {
+      /* a finite row with a finite eps: r = 0 only from an exactly
+       * constant row (s2 = 0) with eps = 0, whose outputs are exact */
+      double eta = den > err_den ? err_den / (den - err_den) : INFINITY;
+      if (!(eta <= 0x1p-20)) {
+        p.allx = 1;
+      } else {
+        double rho = 0.5 * eta + eta * eta + 3 * u, kr = p.r64 * (1 + 2 * rho);
+        double dc = 1.01 * (h + 12) * u * sqrt(s2d) * (1 + 0x1p-40) + 1.01 * u * fabs(p.c);
+        p.ky = (1.01 * u + 0x1p-51) * f;
+        p.kp = (1.01 * rho + 3.1 * u) * f;
+        p.kru = kr * 1.01 * u * f;
+        p.krdc = kr * dc * f;
 #ifdef NB_HAVE_FMA
-  p.eft = !ln && dt == NB_F32 && r >= 0x1p-40 && r <= 0x1p40;
+        /* the float path (half_vec), u32 = 2^-24: r32 = fl(r64), the
+         * numerator fl(x - m32) with |m32 - mu| <= dm, two products and the
+         * bias add; then y -+ E in float; F covers the roundings of E */
+        const double u32 = 0x1p-24, F = 1 + 0x1p-18;
+        p.r32 = (float)p.r64;
+        p.m32 = (float)(p.mu1 + p.c);
+        double dm = dc + 1.01 * u32 * fabs((double)p.m32), kr32 = (double)p.r32 * (1 + rho + 2 * u32);
+        p.ky16 = (float)(2.02 * u32 * F);
+        p.k16 = (float)(1.01 * (rho + 3 * u32) * F);
+        p.kx16 = (float)(kr32 * 1.01 * u32 * F);
+        p.kg16 = (float)(kr32 * dm * F);
+        p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f && isfinite(p.m32);
 #endif
-  normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
+      }
+    } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */
+  } else {
+    double ms = lane_sums_f64(dt, x, d, 0, SUM2).s2 / dd;
+    p.r64 = nb_rstd_f64(ms + (double)eps);
+    if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
+      double rho = (h + 8) * u;
+      p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
+#ifdef NB_HAVE_FMA
+      p.eft = dt == NB_F32 && p.r64 >= 0x1p-40 && p.r64 <= 0x1p40;
+      p.rh = (float)p.r64;
+      p.rl = (float)(p.r64 - p.rh);
+      p.kf = (float)((rho + 0x1p-45) * 1.01 + 0x1p-44);
+      /* 16-bit outputs (half_vec): r32 = fl(r64) and two products, then
+       * y -+ E in float */
+      p.r32 = (float)p.r64;
+      p.k16 = (float)((rho + 4 * 0x1p-24) * 1.01 * (1 + 0x1p-18));
+      p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f;
+#endif
+    }
+  }
+  if ((const void *)y == x) accurate_inplace_check(dt, &p, x, g, ln ? b : NULL, d);
+  normalize(dt, 1, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
 /* naive: the textbook formula as the seed's PyTorch module writes it, one
@@ -477,7 +689,8 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   for (size_t i = 0; i < d; i++) {
     float v = (ld1(dt, x, i) - mu) / den * ld1(dt, g, i);
     if (ln && b) v += ld1(dt, b, i);
-    vf_stn(dt, (char *)y + i * dt_size(dt), vf_set1(v), 1);
+    vf o = vf_set1(v);
+    vf_stn(dt, (char *)y + i * dt_size(dt), dt == NB_F16 ? vf_f16_tie(o) : o, 1);
   }
 }
 

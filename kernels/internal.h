@@ -43,6 +43,39 @@ static inline nb_fmt_round nb_fmt_round_consts(nb_dtype dt) {
   return dt == NB_F16 ? f16 : bf16;
 }
 
+/* ---- the accurate kernels' exact fallback (exact.c) ----------------------
+ * A small signed big integer: 32 limbs hold every quantity of the exact
+ * decision for any D < 2^64 (at most ~1250 bits, see exact.c). */
+#define NB_BIG_LIMBS 32
+typedef struct { int neg, n; uint64_t l[NB_BIG_LIMBS]; } nb_big;
+/* The row's exact statistics, computed on the first undecided output. */
+typedef struct { int ready; nb_big s1, q; } nb_exact;
+/* One row as the fallback reads it: the op, the storage format (also the
+ * output format), x, D and eps. */
+typedef struct {
+  int ln;
+  nb_dtype dt;
+  const void *x;
+  size_t d;
+  float eps;
+  nb_exact ex;
+} nb_xrow;
+
+static inline float nb_xrow_ld(const nb_xrow *w, size_t i) {
+  if (w->dt == NB_F32) return ((const float *)w->x)[i];
+  uint16_t h = ((const uint16_t *)w->x)[i];
+  return w->dt == NB_F16 ? nb_f16_to_f32(h) : nb_bf16_to_f32(h);
+}
+
+/* The correctly rounded output i of a row of finite x (with finite g_i and
+ * b_i, b = 0 for RMSNorm), given lo <= CR <= hi, two values of the output
+ * format (or +-inf): bit for bit the same whatever lo and hi are. Counts
+ * itself in nb_exact_fallbacks(). */
+double nb_exact_round(nb_xrow *w, size_t i, float g, float b, double lo, double hi);
+/* Computes the row's exact statistics now (in-place calls: before x is
+ * overwritten). */
+void nb_exact_prepare(nb_xrow *w);
+
 /* Each SIMD ISA with a vd_round_fmt exports it over arrays, so that a test
  * can hold it to nb_round_f64_to_fmt bit for bit; nb_isa_round_at lists
  * them (isa.c). */

@@ -21,14 +21,27 @@ static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-/* vf_fma is fused: the accurate RMSNorm may use exact products (body.h). */
+/* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
+ * (body.h eft_vec), with these two tests. */
 #define NB_HAVE_FMA 1
+static inline vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   __m256 m = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
   __m256 in = _mm256_and_ps(_mm256_cmp_ps(m, _mm256_set1_ps(lo), _CMP_GE_OQ),
                             _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
   return _mm256_movemask_ps(in) == 0xff;
+}
+/* every lane has k |y| + |res| < (|y| - pred(|y|)) / 2, half the spacing
+ * below |y| (the smaller side at a power of two); pred by the bit pattern
+ * minus one, y normal. NaN fails. */
+static inline int vf_decided(vf y, vf res, float k) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 ay = _mm256_andnot_ps(sign, y);
+  __m256 pred = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(ay), _mm256_set1_epi32(1)));
+  __m256 h = _mm256_mul_ps(_mm256_sub_ps(ay, pred), _mm256_set1_ps(0.5f));
+  __m256 w = _mm256_fmadd_ps(ay, _mm256_set1_ps(k), _mm256_andnot_ps(sign, res));
+  return _mm256_movemask_ps(_mm256_cmp_ps(w, h, _CMP_LT_OQ)) == 0xff;
 }
 
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
@@ -153,6 +166,18 @@ static inline void vd_st(double *p, vd a) { _mm256_storeu_pd(p, a); }
 static inline void vf_widen(vf a, vd *lo, vd *hi) {
   *lo = _mm256_cvtps_pd(_mm256_castps256_ps128(a));
   *hi = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+}
+static inline vd vd_abs(vd a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+static inline int vf_same(vf a, vf b) {
+  __m256i e = _mm256_cmpeq_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b));
+  return _mm256_movemask_epi8(e) == -1;
+}
+/* lanes with |a| == 65520 lose 16 toward zero */
+static inline vf vf_f16_tie(vf a) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 tie = _mm256_cmp_ps(_mm256_andnot_ps(sign, a), _mm256_set1_ps(65520.0f), _CMP_EQ_OQ);
+  __m256 d = _mm256_or_ps(_mm256_and_ps(a, sign), _mm256_set1_ps(16.0f));
+  return _mm256_sub_ps(a, _mm256_and_ps(tie, d));
 }
 static inline vf vd_narrow(vd lo, vd hi) {
   return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));

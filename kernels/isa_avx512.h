@@ -21,13 +21,23 @@ static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-/* vf_fma is fused: the accurate RMSNorm may use exact products (body.h). */
+/* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
+ * (body.h eft_vec), with these two tests. */
 #define NB_HAVE_FMA 1
+static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   __m512 m = _mm512_abs_ps(a);
   return (_mm512_cmp_ps_mask(m, _mm512_set1_ps(lo), _CMP_GE_OQ) &
           _mm512_cmp_ps_mask(m, _mm512_set1_ps(hi), _CMP_LE_OQ)) == 0xffff;
+}
+/* as in isa_avx2.h */
+static inline int vf_decided(vf y, vf res, float k) {
+  __m512 ay = _mm512_abs_ps(y);
+  __m512 pred = _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_castps_si512(ay), _mm512_set1_epi32(1)));
+  __m512 h = _mm512_mul_ps(_mm512_sub_ps(ay, pred), _mm512_set1_ps(0.5f));
+  __m512 w = _mm512_fmadd_ps(ay, _mm512_set1_ps(k), _mm512_abs_ps(res));
+  return _mm512_cmp_ps_mask(w, h, _CMP_LT_OQ) == 0xffff;
 }
 
 /* Halves added down to one lane: a tree of depth 4. */
@@ -131,6 +141,17 @@ static inline void vd_st(double *p, vd a) { _mm512_storeu_pd(p, a); }
 static inline void vf_widen(vf a, vd *lo, vd *hi) {
   *lo = _mm512_cvtps_pd(_mm512_castps512_ps256(a));
   *hi = _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1));
+}
+static inline vd vd_abs(vd a) { return _mm512_abs_pd(a); }
+static inline int vf_same(vf a, vf b) {
+  return _mm512_cmpeq_epi32_mask(_mm512_castps_si512(a), _mm512_castps_si512(b)) == 0xffff;
+}
+/* lanes with |a| == 65520 lose 16 toward zero */
+static inline vf vf_f16_tie(vf a) {
+  __mmask16 tie = _mm512_cmp_ps_mask(_mm512_abs_ps(a), _mm512_set1_ps(65520.0f), _CMP_EQ_OQ);
+  __m512i d = _mm512_or_si512(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)),
+                              _mm512_castps_si512(_mm512_set1_ps(16.0f)));
+  return _mm512_mask_sub_ps(a, tie, a, _mm512_castsi512_ps(d));
 }
 static inline vf vd_narrow(vd lo, vd hi) {
   return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);

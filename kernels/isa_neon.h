@@ -26,12 +26,22 @@ static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
 static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
 static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
-/* vf_fma is fused: the accurate RMSNorm may use exact products (body.h). */
+/* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
+ * (body.h eft_vec), with these two tests. */
 #define NB_HAVE_FMA 1
+static inline vf vf_abs(vf a) { return vabsq_f32(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   uint32x4_t in = vandq_u32(vcageq_f32(a, vdupq_n_f32(lo)), vcaleq_f32(a, vdupq_n_f32(hi)));
   return vminvq_u32(in) == 0xffffffffu;
+}
+/* as in isa_avx2.h */
+static inline int vf_decided(vf y, vf res, float k) {
+  float32x4_t ay = vabsq_f32(y);
+  float32x4_t pred = vreinterpretq_f32_u32(vsubq_u32(vreinterpretq_u32_f32(ay), vdupq_n_u32(1)));
+  float32x4_t h = vmulq_n_f32(vsubq_f32(ay, pred), 0.5f);
+  float32x4_t w = vfmaq_f32(vabsq_f32(res), ay, vdupq_n_f32(k));
+  return vminvq_u32(vcltq_f32(w, h)) == 0xffffffffu;
 }
 /* (a0 + a1) + (a2 + a3), the same tree as the scalar ISA. */
 static inline float vf_hsum(vf a) { return vpadds_f32(vget_low_f32(vpaddq_f32(a, a))); }
@@ -80,6 +90,17 @@ static inline void vd_st(double *p, vd a) { vst1q_f64(p, a); }
 static inline void vf_widen(vf a, vd *lo, vd *hi) {
   *lo = vcvt_f64_f32(vget_low_f32(a));
   *hi = vcvt_high_f64_f32(a);
+}
+static inline vd vd_abs(vd a) { return vabsq_f64(a); }
+static inline int vf_same(vf a, vf b) {
+  return vminvq_u32(vceqq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b))) == 0xffffffffu;
+}
+/* lanes with |a| == 65520 lose 16 toward zero */
+static inline vf vf_f16_tie(vf a) {
+  uint32x4_t tie = vceqq_f32(vabsq_f32(a), vdupq_n_f32(65520.0f));
+  uint32x4_t d = vorrq_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(0x80000000u)),
+                           vreinterpretq_u32_f32(vdupq_n_f32(16.0f)));
+  return vsubq_f32(a, vreinterpretq_f32_u32(vandq_u32(tie, d)));
 }
 static inline vf vd_narrow(vd lo, vd hi) { return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi); }
 

@@ -12,16 +12,24 @@
  *   vf_widen(v, &lo, &hi)     exact float -> double, lanes [0,W/2), [W/2,W)
  *   vf vd_narrow(lo, hi)      double -> float, round to nearest even
  *   vd vd_ld(const double *), vd_st(double *, vd)
+ *   vd vd_abs(vd)             |v| (the sign bit cleared)
+ *   int vf_same(a, b)         every lane of a and b has the same bits
+ *   vf vf_f16_tie(vf)         lanes equal to +-65520 become +-65504
  * Optional, with a masked implementation (else body.h copies through a
  * buffer): NB_HAVE_PARTIAL with vf_ldn(dt, p, n) and vf_stn(dt, p, v, n).
  * Optional streaming stores (else never used): NB_HAVE_STREAM with
  * vf_st_f32/f16/bf16_nt(p, v), p aligned to NB_W elements, and
- * nb_stream_fence(). Optional (else lane by lane via nb_round_f64_to_fmt):
+ * nb_stream_fence(). Optional, for the accurate kernels' float paths (else
+ * their double path only): NB_HAVE_FMA when vf_fma is fused, with
+ * vf_abs(a), vf_all_abs_in(a, lo, hi) and vf_decided(y, res, k) (isa_avx2.h
+ * says what they compute). Optional (else lane by lane via nb_round_f64_to_fmt):
  * NB_HAVE_ROUND_FMT with vd vd_round_fmt(dt, v), bit-identical to it. */
 #ifndef NB_ISA_SCALAR_H
 #define NB_ISA_SCALAR_H
 
 #include "internal.h"
+
+#include <string.h>
 
 #define NB_ISA_NAME "scalar"
 #define NB_W 4
@@ -72,6 +80,11 @@ static inline void vf_widen(vf a, vd *lo, vd *hi) {
     lo->v[i] = a.v[i];
     hi->v[i] = a.v[i + NB_W / 2];
   }
+}
+static inline vd vd_abs(vd a) { NB_LANEWISE(vd, fabs(a.v[i])); }
+static inline int vf_same(vf a, vf b) { return memcmp(&a, &b, sizeof a) == 0; }
+static inline vf vf_f16_tie(vf a) {
+  NB_LANEWISE(vf, fabsf(a.v[i]) == 65520.0f ? copysignf(65504.0f, a.v[i]) : a.v[i]);
 }
 static inline vf vd_narrow(vd lo, vd hi) {
   vf r;

@@ -92,8 +92,8 @@ static double out_scale(nb_dtype dt) { return dt == NB_F16 ? 0x1p13 : dt == NB_B
 double nb_kernel_bound(const nb_kernel *k, size_t d_, double kappa) {
   if (!k || k->algo == NB_EXTERNAL || d_ == 0) return NAN; /* no promise */
   const double d = (double)d_, u = 0x1p-24;
-  if (k->algo == NB_ACCURATE) /* double arithmetic (or exact float products), one final rounding */
-    return 0.5 + 0x1p-20 + (d + 64) * 0x1p-29;
+  if (k->algo == NB_ACCURATE) /* correctly rounded: fast path, rounding test, exact fallback */
+    return 0.5;
   double c = sum_c(k, d), e;
   if (k->op == NB_RMSNORM) {
     /* squares +1, mean +1, +eps +1, halved by sqrt; then sqrt, 1/x, two

@@ -58,6 +58,135 @@ static void sum_exact(mpfr_t s, mpfr_t *a, size_t d) {
   free(p);
 }
 
+/* ---- deciding a rounding exactly ------------------------------------------
+ * A 256-bit y cannot tell on which side of a rounding boundary m of the
+ * output format an exact result lies when it is (or is within 2^-240 of)
+ * m: exact midpoints are common (y = 3g/4 with ms + eps a perfect square).
+ * There the reference decides exactly, from integers that MPFR holds
+ * without rounding (precisions large enough for every product):
+ *   y - b = g (D x - S1) / sqrt(Q),  Q = D S2 - S1^2 + D^2 eps
+ * (S1 = 0 for RMSNorm), so y > m  <=>  g (D x - S1) > (m - b) sqrt(Q):
+ * signs, then squares. */
+#define NB_EXACT_PREC 4096
+
+typedef struct {
+  int ready;
+  mpfr_t s1, q; /* exact */
+} exact_stats;
+
+static void exact_init(exact_stats *e, int ln, const double *x, size_t d, float eps) {
+  mpfr_t *a = malloc(d * sizeof *a), t;
+  mpfr_inits2(NB_EXACT_PREC, e->s1, e->q, t, NULL);
+  for (size_t i = 0; i < d; i++) {
+    mpfr_init2(a[i], 64);
+    mpfr_set_d(a[i], ln ? x[i] : 0.0, MPFR_RNDN);
+  }
+  sum_exact(e->s1, a, d); /* exact: 4096 bits hold any sum of f32 values */
+  for (size_t i = 0; i < d; i++) {
+    mpfr_set_prec(a[i], 128);
+    mpfr_set_d(a[i], x[i], MPFR_RNDN);
+    mpfr_sqr(a[i], a[i], MPFR_RNDN); /* exact */
+  }
+  sum_exact(e->q, a, d);
+  mpfr_mul_ui(e->q, e->q, (unsigned long)d, MPFR_RNDN);
+  mpfr_sqr(t, e->s1, MPFR_RNDN);
+  mpfr_sub(e->q, e->q, t, MPFR_RNDN);
+  mpfr_set_d(t, (double)eps, MPFR_RNDN);
+  mpfr_mul_ui(t, t, (unsigned long)d, MPFR_RNDN);
+  mpfr_mul_ui(t, t, (unsigned long)d, MPFR_RNDN);
+  mpfr_add(e->q, e->q, t, MPFR_RNDN);
+  for (size_t i = 0; i < d; i++) mpfr_clear(a[i]);
+  free(a);
+  mpfr_clear(t);
+  e->ready = 1;
+}
+
+/* the sign of y_i - m, exactly */
+static int exact_cmp(const exact_stats *e, size_t d, double x, double g, double b, double m) {
+  mpfr_t n, a, t;
+  mpfr_inits2(2 * NB_EXACT_PREC, n, a, t, NULL);
+  mpfr_set_d(n, x, MPFR_RNDN);
+  mpfr_mul_ui(n, n, (unsigned long)d, MPFR_RNDN);
+  mpfr_sub(n, n, e->s1, MPFR_RNDN);
+  mpfr_mul_d(n, n, g, MPFR_RNDN);
+  mpfr_set_d(a, m, MPFR_RNDN);
+  mpfr_sub_d(a, a, b, MPFR_RNDN);
+  int sn = mpfr_sgn(n), sa = mpfr_sgn(a), r;
+  sn = (sn > 0) - (sn < 0);
+  sa = (sa > 0) - (sa < 0);
+  if (sn != sa) {
+    r = sn > sa ? 1 : -1;
+  } else if (sn == 0) {
+    r = 0;
+  } else {
+    mpfr_sqr(n, n, MPFR_RNDN);
+    mpfr_sqr(a, a, MPFR_RNDN);
+    mpfr_mul(a, a, e->q, MPFR_RNDN);
+    r = mpfr_cmp(n, a);
+    r = (r > 0) - (r < 0);
+    if (sn < 0) r = -r;
+  }
+  mpfr_clears(n, a, t, NULL);
+  return r;
+}
+
+/* the next format value above |c| (c a non-negative format value) */
+static double fmt_up(double c, nb_dtype dt) {
+  fmt_info f = fmt_of(dt);
+  return c == f.max ? INFINITY : c + nb_ulp(c, dt);
+}
+/* the next below (c > 0; inf gives max) */
+static double fmt_down(double c, nb_dtype dt) {
+  fmt_info f = fmt_of(dt);
+  if (isinf(c)) return f.max;
+  int e;
+  frexp(c, &e);
+  double below = (c == ldexp(1, e - 1) && e - 1 > f.emin) ? nb_ulp(c, dt) / 2 : nb_ulp(c, dt);
+  return c - below;
+}
+/* the boundary between adjacent non-negative format values lo < hi */
+static double fmt_mid(double lo, double hi, nb_dtype dt) {
+  return isinf(hi) ? lo + nb_ulp(lo, dt) / 2 : (lo + hi) / 2;
+}
+/* the even one of two adjacent non-negative format values */
+static double fmt_even(double lo, double hi, nb_dtype dt) {
+  if (isinf(hi) || lo == 0) return isinf(hi) ? hi : lo;
+  return fmod(lo / nb_ulp(lo, dt), 2) == 0 ? lo : hi;
+}
+
+/* The correctly rounded value of y_i: cr0 is y's rounding into the format,
+ * err a bound on |y - exact|. Only when the boundary next to y is within
+ * err is the exact test needed. */
+static double decide(double cr0, const mpfr_t y, double err, nb_dtype dt, exact_stats *e, int ln,
+                     const double *xs, size_t d, float eps, size_t i, double g, double b) {
+  if (isnan(cr0) || mpfr_zero_p(y)) return cr0;
+  int neg = mpfr_sgn(y) < 0;
+  double c = fabs(cr0);
+  /* the boundary on y's side of c: y above c (in magnitude) or below */
+  mpfr_t ay, dm;
+  mpfr_inits2(mpfr_get_prec(y), ay, dm, NULL);
+  mpfr_abs(ay, y, MPFR_RNDN);
+  double lo, hi;
+  if (isinf(c) || mpfr_cmp_d(ay, c) < 0) {
+    lo = fmt_down(c, dt);
+    hi = c;
+  } else {
+    lo = c;
+    hi = fmt_up(c, dt);
+  }
+  double m = fmt_mid(lo, hi, dt);
+  mpfr_sub_d(dm, ay, m, MPFR_RNDN);
+  mpfr_abs(dm, dm, MPFR_RNDN);
+  int close = mpfr_cmp_d(dm, err) <= 0;
+  mpfr_clears(ay, dm, NULL);
+  if (!close) return cr0;
+  if (!e->ready) exact_init(e, ln, xs, d, eps);
+  int s = exact_cmp(e, d, xs[i], g, b, neg ? -m : m);
+  if (neg) s = -s; /* the sign of |y| - m */
+  double r = s > 0 ? hi : s < 0 ? lo : fmt_even(lo, hi, dt);
+  return neg ? -r : r;
+}
+
 int nb_ref_row_prec(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
                     size_t d, float eps, double *v, double *cr, mpfr_prec_t prec) {
   mpfr_t *t = malloc(d * sizeof *t);
@@ -98,16 +227,27 @@ int nb_ref_row_prec(nb_op op, nb_dtype out, const double *x, const double *g, co
   else
     mpfr_rec_sqrt(r, den, MPFR_RNDN);
 
+  exact_stats ex = {0};
+  int finite_row = 1;
+  for (size_t i = 0; i < d; i++) finite_row &= isfinite(x[i]) != 0;
   for (size_t i = 0; i < d; i++) {
     mpfr_set_d(gi, g[i], MPFR_RNDN);
     mpfr_mul(y, t[i], r, MPFR_RNDN);
     mpfr_mul(y, y, gi, MPFR_RNDN);
-    if (ln && b) mpfr_add_d(y, y, b[i], MPFR_RNDN);
+    /* |y - exact| <= 2^(8 - prec) (|t r g| + |b|): a few roundings at prec */
+    double err = ldexp(fabs(mpfr_get_d(y, MPFR_RNDN)), 8 - (int)prec);
+    if (ln && b) {
+      err += ldexp(fabs(b[i]), 8 - (int)prec);
+      mpfr_add_d(y, y, b[i], MPFR_RNDN);
+    }
     v[i] = mpfr_get_d(y, MPFR_RNDN);
     cr[i] = round_to_fmt(y, out);
+    if (!mpfr_zero_p(r) && isfinite(x[i]) && isfinite(g[i]) && (!ln || !b || isfinite(b[i])) && finite_row)
+      cr[i] = decide(cr[i], y, err, out, &ex, ln, x, d, eps, i, g[i], ln && b ? b[i] : 0);
     mpfr_clear(t[i]);
   }
   free(t);
+  if (ex.ready) mpfr_clears(ex.s1, ex.q, NULL);
   mpfr_clears(s, mu, den, r, y, gi, NULL);
   return 0;
 }

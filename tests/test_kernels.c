@@ -2,7 +2,8 @@
  * D from 1 to 300 and large D (every tail length of every ISA), the hard
  * distributions of the input suite, several eps; each kernel's measured
  * error must stay within its declared bound on every row its promise
- * covers. Loops over the registry: a new kernel is tested with no edit.
+ * covers, and every output of an accurate kernel must be the correctly
+ * rounded one. Loops over the registry: a new kernel is tested with no edit.
  *
  * usage: test_kernels OP DTYPE   (NORMBENCH_EMULATED=1: a sparser D grid, for
  * emulated runs) */
@@ -45,6 +46,9 @@ static void run_case(nb_op op, nb_dtype dt, const nb_dist *dist, size_t d, size_
                "%s D=%zu eps=%g seed=%llu row %zu index %zu: error %.4g > bound %.4g", dist->name, d,
                (double)eps, (unsigned long long)seed, m.breach_row, m.breach_idx, m.worst_breach_err,
                m.worst_breach_bound);
+    if (k->algo == NB_ACCURATE && m.n_cr < m.n && res[i].m.n_cr == res[i].m.n)
+      tap_diag("%s: %s D=%zu eps=%g seed=%llu row %zu index %zu not correctly rounded", k->name, dist->name, d,
+               (double)eps, (unsigned long long)seed, m.miss_row, m.miss_idx);
     nb_metrics_merge(&res[i].m, &m);
   }
   nb_case_free(&c);
@@ -94,6 +98,9 @@ int main(int argc, char **argv) {
            "%s: max error %.4g ulp on %zu promised rows (bound up to %.4g), %.4g on all, %.2f%% correctly rounded",
            k->name, m->max_checked, m->rows_checked, m->bound, m->max_err, 100.0 * m->n_cr / m->n);
     if (m->breaches) tap_diag("%zu outputs above the bound; first: %s", m->breaches, res[i].first_breach);
+    if (k->algo == NB_ACCURATE)
+      tap_ok(m->n_cr == m->n, "%s: %zu of %zu outputs correctly rounded (bit-equal to MPFR's rounding into %s), %zu by the exact fallback",
+             k->name, m->n_cr, m->n, argv[2], m->n_exact);
   }
   tap_ok(tested > 0, "%zu %s %s kernels run here", tested, argv[1], argv[2]);
   free(res);
