@@ -174,8 +174,9 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
 
 /* What the normalize pass applies. f32 algorithms: y = ((x - mu) * r) * g + b
  * in float. accurate (dbl): in double, t = (x - mu1) - c (LayerNorm) or x,
- * y = (t * g) * r64 + b, rounded once into the output format. */
-typedef struct { int center, dbl; float mu, r; double mu1, c, r64; int eft; float rh, rl; } npar;
+ * y = (t * g) * r64 + b, rounded once into the output format. onep: the
+ * gain is 1 + g, formed in f32 (RMSNorm1p). */
+typedef struct { int center, dbl; float mu, r; double mu1, c, r64; int eft; float rh, rl; int onep; } npar;
 
 NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
   if (center) v = vf_sub(v, vmu);
@@ -236,6 +237,7 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
 
 /* One vector of outputs; bv NULL: no bias. */
 NB_INLINE vf out_vec(nb_dtype dt, const npar *p, vf xv, vf gv, const vf *bv) {
+  if (p->onep) gv = vf_add(vf_set1(1.0f), gv); /* Gemma's 1 + w, rounded to f32 once */
 #ifdef NB_HAVE_FMA
   vf o;
   if (p->eft && eft_vec(xv, gv, p, &o)) return o;
@@ -334,9 +336,10 @@ NB_INLINE void normalize(nb_dtype dt, const npar *p, const void *x, const void *
 }
 
 /* The f32 algorithms' normalize pass. */
-NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
+NB_INLINE void normalize_f32(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
-  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0, 0, 0, 0};
+  int ln = op == NB_LAYERNORM;
+  npar p = {ln, 0, mu, nb_rstd_f32(m2 + eps), 0, 0, 0, 0, 0, 0, op == NB_RMSNORM1P};
   normalize(dt, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -349,7 +352,7 @@ NB_INLINE void twopass_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   int ln = op == NB_LAYERNORM;
   float mu = ln ? blocked_sums(dt, x, d, 0, SUM1).s1 / (float)d : 0.0f;
   float m2 = blocked_sums(dt, x, d, mu, SUM2 | (ln ? CENTER : 0)).s2 / (float)d;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* fast: one unblocked sweep for all statistics; LayerNorm's variance is
@@ -361,7 +364,7 @@ NB_INLINE void fast_row(nb_op op, nb_dtype dt, const void *x, const void *g, con
   float mu = ln ? s.s1 / (float)d : 0.0f;
   float m2 = s.s2 / (float)d - mu * mu;
   if (m2 < 0) m2 = 0; /* NaN is kept */
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 /* Welford state of one lane, or of a merged group: count, mean, and the sum
  * of squared deviations (LayerNorm) -- for RMSNorm, mean is the running
@@ -428,7 +431,7 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
    * +inf (outputs +-0). The plain sum gives +inf, and NaN only when x holds
    * a NaN; this path runs only on rows that are NaN already. */
   if (!ln && isnan(m2)) m2 = blocked_sums(dt, x, d, 0, SUM2).s2 / (float)d;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* accurate: everything in double. LayerNorm uses the corrected two-pass
@@ -450,7 +453,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     m2 = lane_sums_f64(dt, x, d, 0, SUM2).s2 / (double)d;
   }
   double r = nb_rstd_f64(m2 + (double)eps);
-  npar p = {ln, 1, 0, 0, mu1, c, r, 0, (float)r, (float)(r - (float)r)};
+  npar p = {ln, 1, 0, 0, mu1, c, r, 0, (float)r, (float)(r - (float)r), op == NB_RMSNORM1P};
 #ifdef NB_HAVE_FMA
   p.eft = !ln && dt == NB_F32 && r >= 0x1p-40 && r <= 0x1p40;
 #endif
@@ -475,7 +478,8 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   float den = sqrtf(s2 / (float)d - mu * mu + eps);
   if (den == 0) den = 1; /* zero-denominator convention: the row is all mu */
   for (size_t i = 0; i < d; i++) {
-    float v = (ld1(dt, x, i) - mu) / den * ld1(dt, g, i);
+    float gi = op == NB_RMSNORM1P ? 1.0f + ld1(dt, g, i) : ld1(dt, g, i);
+    float v = (ld1(dt, x, i) - mu) / den * gi;
     if (ln && b) v += ld1(dt, b, i);
     vf_stn(dt, (char *)y + i * dt_size(dt), vf_set1(v), 1);
   }
@@ -525,5 +529,58 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
   NB_DEFINE(layernorm, NB_LAYERNORM, f32, NB_F32, algo, isa) \
   NB_DEFINE(layernorm, NB_LAYERNORM, f16, NB_F16, algo, isa) \
   NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, isa)
+
+/* ---- AddRMSNorm: the residual add, then the RMSNorm row body ------------
+ * Per row, the add pass writes r = x + residual over the residual; the
+ * algorithm's RMSNorm row body then normalizes r while it is still in L1.
+ * Every algorithm and ISA thus gets the fused op with its RMSNorm bound on
+ * r. r is correctly rounded: f32 adds are IEEE, and for f16/bf16 the f32 sum
+ * of two stored values, rounded again into the dtype, is the sum rounded
+ * once, because f32 carries at least 2p + 2 bits (24 >= 2 * 11 + 2;
+ * Figueroa, "When is double rounding innocuous?", 1995) and f32's exponent
+ * range holds both formats'. */
+NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) st(dt, res, i, vf_add(ld(dt, x, i), ld(dt, res, i)));
+  if (i < d) {
+    vf v = vf_add(vf_ldn(dt, at(dt, x, i), d - i), vf_ldn(dt, at(dt, res, i), d - i));
+    vf_stn(dt, (char *)res + i * dt_size(dt), v, d - i);
+  }
+}
+
+/* nb_addrmsnorm_DT_ALGO_ISA: the residual b has x's stride; b == NULL: no
+ * residual (r = x). Streaming and the next row's prefetch as NB_DEFINE: y is
+ * the only stream not already in cache (r's lines were just read). */
+#define NB_DEFINE_ADD(dt, DT, algo, isa)                                                        \
+  void nb_addrmsnorm_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y, \
+                                           size_t rows, size_t d, size_t xs, size_t ys,         \
+                                           float eps) {                                         \
+    int nt = use_stream(DT, x, y, rows, d), big = rows * d * dt_size(DT) > NB_STREAM_MIN;       \
+    for (size_t r = 0; r < rows; r++) {                                                          \
+      const void *in = at(DT, x, r * xs);                                                        \
+      if (b) {                                                                                   \
+        void *res = (char *)b + r * xs * dt_size(DT); /* the caller's buffer: see normbench.h */ \
+        add_row(DT, in, res, d);                                                                 \
+        in = res;                                                                                \
+      }                                                                                          \
+      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(NB_RMSNORM, DT, in, g, NULL, (char *)y + r * ys * dt_size(DT), d, eps, io);   \
+    }                                                                                            \
+    if (nt) nb_stream_fence();                                                                   \
+  }
+
+/* AddRMSNorm and RMSNorm1p of one algorithm, all three dtypes or bf16 only.
+ * RMSNorm1p is NB_DEFINE with op NB_RMSNORM1P: the row bodies treat it as
+ * RMSNorm and npar.onep adds the 1. */
+#define NB_DEFINE_RMS(algo, isa)                                \
+  NB_DEFINE_ADD(f32, NB_F32, algo, isa)                         \
+  NB_DEFINE_ADD(f16, NB_F16, algo, isa)                         \
+  NB_DEFINE_ADD(bf16, NB_BF16, algo, isa)                       \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, f32, NB_F32, algo, isa)    \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, f16, NB_F16, algo, isa)    \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
+#define NB_DEFINE_RMS_BF16(algo, isa)     \
+  NB_DEFINE_ADD(bf16, NB_BF16, algo, isa) \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
 
 #endif

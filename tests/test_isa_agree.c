@@ -167,8 +167,9 @@ static void reference(const input *in, nb_op op, size_t r, long double *v, doubl
   m2 /= d;
   long double rs = 1 / sqrtl(m2 + (long double)EPS);
   *kappa = op == NB_LAYERNORM && m2 > 0 ? (double)(a / d / sqrtl(m2)) : 1;
-  for (size_t i = 0; i < d; i++) {
-    v[i] = (x[i] - mu) * rs * in->gd[i];
+  for (size_t i = 0; i < d; i++) { /* RMSNorm1p: the gain 1 + w rounded to f32 (normbench.h) */
+    long double g = op == NB_RMSNORM1P ? (long double)(float)(1 + in->gd[i]) : in->gd[i];
+    v[i] = (x[i] - mu) * rs * g;
     if (op == NB_LAYERNORM) v[i] += in->bd[i];
   }
 }
