@@ -105,7 +105,7 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
 }
 
 static const char perf_usage[] =
-    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm] [--dtype f32|f16|bf16]\n"
+    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set l1|l2|llc|mem|BYTES[,...]] [--repetitions N]\n"
     "                      [--min-time S] [--csv FILE] [--json FILE] [--quiet] [--caches L1=48K,...]\n"
     "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
@@ -115,7 +115,9 @@ static const char perf_usage[] =
     "quarter of RAM (default: all four); D defaults to 4096. Cache sizes as `normbench cpu`\n"
     "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n"
     "Each result is the median of --repetitions samples (default 15) of at least --min-time\n"
-    "seconds (default 0.01); bandwidth counts x read + y written, plus g and b once per call.\n"
+    "seconds (default 0.01); bandwidth counts x read + y written, plus g and b once per call\n"
+    "(addrmsnorm: x and the residual read, r and y written, plus g; its working set is x +\n"
+    "residual + y).\n"
     "'vs copy' = kernel bandwidth / copy probe's, 'vs NT' = / non-temporal copy's (mem only).\n"
     "NOISY marks a result whose spread (cv > 5% or MAD > 2%) stayed high after a re-run.\n"
     "--csv and --json write files (CSV columns: harness/perf_columns.txt; JSON: Google\n"
@@ -148,9 +150,10 @@ int cmd_perf(int argc, char **argv) {
     switch (ch) {
     case O_KERNEL: glob = optarg; break;
     case O_OP:
-      if (strcmp(optarg, "rmsnorm") && strcmp(optarg, "layernorm"))
-        return cli_error("perf", "--op wants rmsnorm or layernorm, got '%s'", optarg);
-      op = optarg;
+      op = NULL;
+      for (int o = 0; o < NB_NOPS; o++)
+        if (!strcmp(optarg, nb_op_name((nb_op)o))) op = optarg;
+      if (!op) return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm or rmsnorm1p, got '%s'", optarg);
       break;
     case O_DTYPE:
       if (strcmp(optarg, "f32") && strcmp(optarg, "f16") && strcmp(optarg, "bf16"))
@@ -203,7 +206,7 @@ int cmd_perf(int argc, char **argv) {
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
     for (size_t id = 0; !rc && id < c.nd; id++) {
       size_t bytes = nb_ws_bytes(c.ws[iw], &m), d = c.d[id];
-      size_t need = bytes > 2 * d * 4 ? bytes : 2 * d * 4;
+      size_t need = bytes > 3 * d * 4 ? bytes : 3 * d * 4; /* one row of x, y (AddRMSNorm: and the residual) */
       nb_perf_buf pb;
       if (nb_perf_buf_init(&pb, need, d)) {
         rc = cli_error("perf", "cannot allocate %zu bytes for working set %s", need, nb_ws_name(c.ws[iw]));
@@ -286,7 +289,7 @@ int cmd_compare(int argc, char **argv) {
   double t0 = now_s();
   for (size_t iw = 0; iw < c.nws; iw++)
     for (size_t id = 0; id < c.nd; id++) {
-      size_t bytes = nb_ws_bytes(c.ws[iw], &m), d = c.d[id], need = bytes > 2 * d * 4 ? bytes : 2 * d * 4;
+      size_t bytes = nb_ws_bytes(c.ws[iw], &m), d = c.d[id], need = bytes > 3 * d * 4 ? bytes : 3 * d * 4;
       snprintf(what, sizeof what, "d:%zu/ws:%s", d, nb_ws_name(c.ws[iw]));
       progress(&c, t0, iw * c.nd + id, c.nws * c.nd, what);
       nb_perf_buf pb;

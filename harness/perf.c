@@ -48,6 +48,36 @@ static void fill(nb_perf_buf *pb, nb_dtype dt, size_t n) {
   }
 }
 
+/* AddRMSNorm's residual, n elements after x's n: r = x + residual is written
+ * back on every call, so x is the residual times 2^-(p+2), below a quarter
+ * of its ulp in the dtype: r stays the residual bit for bit, and every
+ * timed call sees the same values (a residual growing by x per call would
+ * overflow f16 within a timed run). */
+static void fill_add(nb_perf_buf *pb, nb_dtype dt, size_t n) {
+  uint32_t s = 54321;
+  float scale = dt == NB_F32 ? 0x1p-26f : dt == NB_F16 ? 0x1p-13f : 0x1p-10f;
+  for (size_t i = 0; i < n; i++) {
+    float v = val(&s, -1.5f, 4);
+    put(dt, pb->base, i, v * scale);
+    put(dt, pb->base + n * nb_dtype_size(dt), i, v);
+  }
+}
+
+/* Arrays of rows x d a kernel touches (its working set) and streams per
+ * call: x and y; AddRMSNorm reads x and the residual, writes r over the
+ * residual and y. */
+static size_t arrays(const nb_kernel *k) { return k->op == NB_ADDRMSNORM ? 3 : 2; }
+static size_t streams(const nb_kernel *k) { return k->op == NB_ADDRMSNORM ? 4 : 2; }
+
+/* x at the buffer's start; AddRMSNorm's residual right after x and y after
+ * that, the others' y at the middle. */
+static void *y_of(const nb_kernel *k, nb_perf_buf *pb, size_t n) {
+  return k->op == NB_ADDRMSNORM ? pb->base + 2 * n * nb_dtype_size(k->dtype) : pb->base + pb->bytes / 2;
+}
+static const void *b_of(const nb_kernel *k, nb_perf_buf *pb, size_t n) {
+  return k->op == NB_LAYERNORM ? pb->b : k->op == NB_ADDRMSNORM ? pb->base + n * nb_dtype_size(k->dtype) : NULL;
+}
+
 typedef struct {
   const nb_kernel *k;
   const void *x, *g, *b;
@@ -84,14 +114,14 @@ int nb_perf_kernel(const nb_kernel *k, size_t d, nb_ws ws, size_t ws_bytes, nb_p
                    const nb_perf_opts *o, nb_perf_row *row, char *err, size_t errn) {
   memset(row, 0, sizeof *row);
   size_t sz = nb_dtype_size(k->dtype);
-  size_t rows = nb_ws_rows(ws_bytes, d, sz);
-  if (2 * rows * d * sz > pb->bytes || d > pb->d) {
+  size_t rows = nb_ws_rows(ws_bytes * 2 / arrays(k), d, sz);
+  if (arrays(k) * rows * d * sz > pb->bytes || d > pb->d) {
     snprintf(err, errn, "internal: buffer too small for %s", k->name);
     return -1;
   }
   fill(pb, k->dtype, rows * d);
-  kernel_ctx c = {k, pb->base, pb->g, k->op == NB_LAYERNORM ? pb->b : NULL,
-                  pb->base + pb->bytes / 2, rows, d, o->eps};
+  if (k->op == NB_ADDRMSNORM) fill_add(pb, k->dtype, rows * d);
+  kernel_ctx c = {k, pb->base, pb->g, b_of(k, pb, rows * d), y_of(k, pb, rows * d), rows, d, o->eps};
   int rc = nb_run(k, c.x, c.g, c.b, c.y, rows, d, d, d, o->eps);
   if (rc != NB_OK) {
     snprintf(err, errn, "%s: %s", k->name, nb_strerror(rc));
@@ -100,10 +130,10 @@ int nb_perf_kernel(const nb_kernel *k, size_t d, nb_ws ws, size_t ws_bytes, nb_p
   row->name = k->name;
   row->k = k;
   row->ws = ws;
-  row->ws_bytes = 2 * rows * d * sz;
+  row->ws_bytes = arrays(k) * rows * d * sz;
   row->d = d;
   row->rows = rows;
-  row->bytes = (double)(2 * rows * d * sz + (c.b ? 2 : 1) * d * sz);
+  row->bytes = (double)(streams(k) * rows * d * sz + (k->op == NB_LAYERNORM ? 2 : 1) * d * sz);
   row->items = (double)(rows * d);
   if (nb_measure(run_kernel, &c, &o->m, &row->r)) {
     snprintf(err, errn, "out of memory");
@@ -153,17 +183,22 @@ int nb_perf_compare(const nb_kernel *a, const nb_kernel *b, size_t d, size_t ws_
     snprintf(err, errn, "%s and %s have different dtypes: their bytes per call differ", a->name, b->name);
     return -1;
   }
-  size_t sz = nb_dtype_size(a->dtype), rows = nb_ws_rows(ws_bytes, d, sz);
-  if (2 * rows * d * sz > pb->bytes || d > pb->d) {
+  if ((a->op == NB_ADDRMSNORM) != (b->op == NB_ADDRMSNORM)) {
+    snprintf(err, errn, "%s and %s move different streams: their bytes per call differ", a->name, b->name);
+    return -1;
+  }
+  size_t sz = nb_dtype_size(a->dtype), rows = nb_ws_rows(ws_bytes * 2 / arrays(a), d, sz);
+  if (arrays(a) * rows * d * sz > pb->bytes || d > pb->d) {
     snprintf(err, errn, "internal: buffer too small");
     return -1;
   }
   fill(pb, a->dtype, rows * d);
+  if (a->op == NB_ADDRMSNORM) fill_add(pb, a->dtype, rows * d);
   kernel_ctx c[2];
   const nb_kernel *ks[2] = {a, b};
   for (int i = 0; i < 2; i++) {
-    c[i] = (kernel_ctx){ks[i], pb->base, pb->g, ks[i]->op == NB_LAYERNORM ? pb->b : NULL,
-                        pb->base + pb->bytes / 2, rows, d, o->eps};
+    c[i] = (kernel_ctx){ks[i], pb->base, pb->g, b_of(ks[i], pb, rows * d), y_of(ks[i], pb, rows * d), rows, d,
+                        o->eps};
     int rc = nb_run(ks[i], c[i].x, c[i].g, c[i].b, c[i].y, rows, d, d, d, o->eps);
     if (rc != NB_OK) {
       snprintf(err, errn, "%s: %s", ks[i]->name, nb_strerror(rc));
@@ -245,7 +280,10 @@ void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix) {
           c->overhead_ns);
   fprintf(f, "%sbuild: %s, %s, flags '%s', git %s\n", prefix, m->compiler, m->build_type, m->cflags, m->git);
   fprintf(f, "%shost: %s, date: %s\n", prefix, m->host, m->date);
-  fprintf(f, "%sbytes per call: x read + y written (rows * d elements each), + g and b read once\n", prefix);
+  fprintf(f,
+          "%sbytes per call: x read + y written (rows * d elements each), + g and b read once; addrmsnorm: x, "
+          "residual read + r, y written, + g (its ws: x + residual + y)\n",
+          prefix);
 }
 
 static const char *row_kind(const nb_perf_row *r) {

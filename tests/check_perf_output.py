@@ -144,6 +144,24 @@ p = run("perf", "--kernel", "no_such_kernel")
 ok(p.returncode == 2 and "no kernel" in p.stderr, "unknown kernel glob: error")
 p = run("compare", "layernorm_f32_naive_scalar", "rmsnorm_bf16_naive_scalar")
 ok(p.returncode == 2 and p.stderr.count("\n") == 1, "compare with different dtypes: one-line error")
+p = run("compare", "addrmsnorm_f32_naive_scalar", "rmsnorm_f32_naive_scalar")
+ok(p.returncode == 2 and p.stderr.count("\n") == 1, "compare of addrmsnorm with rmsnorm (other streams): one-line error")
+
+# AddRMSNorm's accounting: 3 arrays in the working set, 4 streams per call
+# (x and the residual read, r and y written) plus g, from the CSV's columns
+ac = os.path.join(tmp, "add.csv")
+p = run("perf", "--kernel", "addrmsnorm_*_naive_scalar", "--d", "100", "--working-set", "120000",
+        "--repetitions", "3", "--min-time", "0.002", "--quiet", "--csv", ac)
+ok(p.returncode == 0, "perf runs addrmsnorm kernels (%s)" % p.stderr.strip()[:200])
+with open(ac) as f:
+    rows = [r for r in csv.DictReader(l for l in f if not l.startswith("#")) if r["kind"] == "kernel"]
+sz = {"f32": 4, "f16": 2, "bf16": 2}
+ok(len(rows) == 3 and all(int(r["rows"]) == 120000 // (3 * 100 * sz[r["dtype"]]) and
+                          int(r["ws_bytes"]) == 3 * int(r["rows"]) * 100 * sz[r["dtype"]] and
+                          float(r["bytes_per_call"]) == (4 * int(r["rows"]) + 1) * 100 * sz[r["dtype"]]
+                          for r in rows),
+   "addrmsnorm: rows = ws / 3 rows' bytes, ws_bytes = x + residual + y, bytes = 4 streams + g")
+os.remove(ac)
 ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json"], "no temporary files left")
 
 print("1..%d" % count)
