@@ -70,7 +70,8 @@ static void help(void) {
       "min(32, max(1, 8192/D)) rows per cell (a few minutes for every kernel on 2 cores).\n"
       "--thorough: every distribution x every eps at every D, min(256, max(4, 65536/D)) rows.\n"
       "Given --d, --dist or --eps replace that axis (an explicit --eps applies to every distribution).\n\n"
-      "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm;\n"
+      "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm,\n"
+      "                  addrmsnorm,rmsnorm1p (AddRMSNorm's residual from the same distribution);\n"
       "                  --dtype f32,f16,bf16\n"
       "  --rows N        rows per cell (all D)          --seed S   generator seed (default 1)\n"
       "  --csv FILE      long-format CSV, one line per kernel x cell ('-' = stdout)\n"
@@ -148,7 +149,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"list-dists", 0, 0, O_LIST}, {"input", 1, 0, O_INPUT}, {"weight", 1, 0, O_WEIGHT},
       {"bias", 1, 0, O_BIAS},     {"save-worst", 1, 0, O_SAVE}, {"search", 0, 0, O_SEARCH},
       {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
-  static const char *const opn[] = {"rmsnorm", "layernorm"}, *const dtn[] = {"f32", "f16", "bf16"};
+  static const char *const opn[] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"}, *const dtn[] = {"f32", "f16", "bf16"};
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.glob = "*", .seed = 1, .jobs = cpus > 0 ? (unsigned)cpus : 1, .time = 20};
   int c;
@@ -160,7 +161,8 @@ static int parse(int argc, char **argv, opts *o) {
     switch (c) {
     case O_KERNEL: o->glob = optarg; break;
     case O_OP:
-      if (parse_set(optarg, opn, 2, &o->ops)) return cli_error(CMD, "--op wants rmsnorm and/or layernorm, got '%s'", optarg);
+      if (parse_set(optarg, opn, NB_NOPS, &o->ops))
+        return cli_error(CMD, "--op wants rmsnorm, layernorm, addrmsnorm and/or rmsnorm1p, got '%s'", optarg);
       break;
     case O_DTYPE:
       if (parse_set(optarg, dtn, 3, &o->dts)) return cli_error(CMD, "--dtype wants f32, f16 and/or bf16, got '%s'", optarg);
@@ -261,7 +263,7 @@ static size_t make_cells(const opts *o, const nb_kernel *const *ks, size_t nk, n
   const size_t *ds = o->nd ? o->d : def_d, nd = o->nd ? o->nd : N(def_d);
   size_t ndist = o->ndist ? o->ndist : nb_dist_count();
   size_t neps = o->neps ? o->neps : N(def_eps);
-  for (int op = 0; op < 2; op++)
+  for (int op = 0; op < NB_NOPS; op++)
     for (int dt = 0; dt < 3; dt++) {
       int used = 0;
       for (size_t j = 0; j < nk; j++) used |= ks[j]->op == (nb_op)op && ks[j]->dtype == (nb_dtype)dt;
@@ -509,7 +511,7 @@ static int run_input(opts *o, const nb_kernel **all, size_t nall) {
   } else if (cli_check_only) {
     rc = 0;
   } else {
-    for (int op = 0; op < 2; op++)
+    for (int op = 0; op < NB_NOPS; op++)
       for (int dt = 0; dt < 3; dt++)
         for (size_t e = 0; e < neps && (ops >> op & 1) && (dts >> dt & 1); e++)
           cells[nc++] = (nb_cell){.op = (nb_op)op, .dt = (nb_dtype)dt, .d = x.cols, .rows = x.rows,

@@ -142,7 +142,7 @@ static void ws_help(FILE *f) {
 }
 
 static const char perf_usage[] =
-    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm] [--dtype f32|f16|bf16]\n"
+    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
     "                      [--caches L1=48K,...]\n"
@@ -210,7 +210,6 @@ int cmd_perf(int argc, char **argv) {
       {"caches", required_argument, 0, O_CACHES},
       {0, 0, 0, 0}};
   const char *glob = "*", *filter = NULL;
-  nb_op op;
   nb_dtype dt;
   int want_op = -1, want_dt = -1, ws_given = 0;
   common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01}, .threads = 1};
@@ -227,8 +226,11 @@ int cmd_perf(int argc, char **argv) {
     switch (ch) {
     case O_KERNEL: glob = optarg; break;
     case O_OP:
-      if (nb_op_parse(optarg, &op)) return cli_error("perf", "--op wants rmsnorm or layernorm, got '%s'", optarg);
-      want_op = (int)op;
+      want_op = -1;
+      for (int o = 0; o < NB_NOPS; o++)
+        if (!strcmp(optarg, nb_op_name((nb_op)o))) want_op = o;
+      if (want_op < 0)
+        return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm or rmsnorm1p, got '%s'", optarg);
       break;
     case O_DTYPE:
       if (nb_dtype_parse(optarg, &dt)) return cli_error("perf", "--dtype wants f32, f16 or bf16, got '%s'", optarg);

@@ -97,7 +97,8 @@ int cmd_run(int argc, char **argv) {
   const nb_kernel *k = nb_kernel_find(kname);
   if (!k) return cli_error("run", "unknown kernel '%s' (normbench list names them)", kname);
   if (!nb_kernel_runs_here(k)) return cli_error("run", "kernel '%s' cannot run on this CPU (normbench cpu)", kname);
-  if (bp && k->op == NB_RMSNORM) return cli_error("run", "--bias given for RMSNorm kernel '%s'", kname);
+  if (bp && k->op != NB_LAYERNORM) /* AddRMSNorm's residual is rows of x's shape, not a bias */
+    return cli_error("run", "--bias given for %s kernel '%s' (only LayerNorm has a bias)", nb_op_name(k->op), kname);
 
   nb_npy x = {0}, g = {0}, b = {0};
   void *xk = NULL, *gk = NULL, *bk = NULL, *yk = NULL;

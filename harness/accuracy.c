@@ -23,6 +23,8 @@ void nb_case_free(nb_case *c) {
   free(c->v);
   free(c->cr);
   free(c->kappa);
+  free(c->res);
+  free(c->r);
   memset(c, 0, sizeof *c);
 }
 
@@ -54,6 +56,8 @@ static int finish_case(nb_case *c) {
   }
   for (size_t r = 0; !rc && r < c->rows; r++) {
     const float *x = c->x + r * d;
+    if (c->res) /* AddRMSNorm's r, which the kernel must return exactly */
+      for (size_t i = 0; i < d; i++) c->r[r * d + i] = (float)nb_ref_add(x[i], c->res[r * d + i], c->dt);
     long double s = 0, s2 = 0, sa = 0;
     for (size_t i = 0; i < d; i++) {
       xd[i] = x[i];
@@ -63,7 +67,10 @@ static int finish_case(nb_case *c) {
     long double mu = s / d;
     for (size_t i = 0; i < d; i++) s2 += (x[i] - mu) * (x[i] - mu);
     if (c->op == NB_LAYERNORM) c->kappa[r] = (double)(sa / d / sqrtl(s2 / d + c->eps));
-    rc = nb_ref_row(c->op, c->dt, xd, gd, c->b ? bd : NULL, d, c->eps, c->v + r * d, c->cr + r * d);
+    if (c->res)
+      for (size_t i = 0; i < d; i++) bd[i] = c->res[r * d + i];
+    const double *bp = c->b || c->res ? bd : NULL; /* LayerNorm's b, or AddRMSNorm's residual row */
+    rc = nb_ref_row(c->op, c->dt, xd, gd, bp, d, c->eps, c->v + r * d, c->cr + r * d);
   }
   free(xd);
   free(gd);
@@ -75,6 +82,15 @@ int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_
                  size_t rows, size_t d, float eps) {
   if (alloc_case(c, op, dt, rows, d, eps)) return -1;
   for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, seed, r, d, c->x + r * d);
+  if (op == NB_ADDRMSNORM) { /* a residual from the same distribution: r = x + res */
+    c->res = malloc(rows * d * sizeof *c->res);
+    c->r = malloc(rows * d * sizeof *c->r);
+    if (!c->res || !c->r) {
+      nb_case_free(c);
+      return -1;
+    }
+    for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, ~seed, r, d, c->res + r * d);
+  }
   nb_gen_params_for(dist, dt, seed, d, c->g, c->b);
   if (finish_case(c)) {
     nb_case_free(c);
@@ -128,6 +144,7 @@ void nb_metrics_merge(nb_metrics *a, const nb_metrics *m) {
   a->breaches += m->breaches;
   if (a->n_cr == a->n && m->n_cr < m->n) a->miss_row = m->miss_row, a->miss_idx = m->miss_idx;
   a->n_exact += m->n_exact;
+  a->r_wrong += m->r_wrong;
   for (int i = 0; i < NB_HIST; i++) a->hist[i] += m->hist[i];
 }
 
@@ -153,11 +170,11 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
   nb_metrics_init(m);
   size_t d = c->d, n = c->rows * d;
   void *x = to_storage(c->x, n, c->dt), *g = to_storage(c->g, d, c->dt);
-  void *b = c->b ? to_storage(c->b, d, c->dt) : NULL;
+  void *b = c->b ? to_storage(c->b, d, c->dt) : c->res ? to_storage(c->res, n, c->dt) : NULL;
   void *y = malloc(n * nb_dtype_size(c->dt) + 1);
   double *xd = malloc(d * sizeof *xd), *gd = malloc(d * sizeof *gd), *bd = malloc(d * sizeof *bd);
   int rc = -1;
-  if (!x || !g || (c->b && !b) || !y || !xd || !gd || !bd) goto out;
+  if (!x || !g || ((c->b || c->res) && !b) || !y || !xd || !gd || !bd) goto out;
   uint64_t exact0 = nb_exact_fallbacks();
   if (nb_run(k, x, g, b, y, c->rows, d, d, d, c->eps) != NB_OK) goto out;
   m->n_exact = (size_t)(nb_exact_fallbacks() - exact0);
@@ -166,7 +183,7 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
     bd[i] = c->b ? c->b[i] : 0;
   }
   for (size_t r = 0; r < c->rows; r++) {
-    for (size_t i = 0; i < d; i++) xd[i] = c->x[r * d + i];
+    for (size_t i = 0; i < d; i++) xd[i] = c->r ? c->r[r * d + i] : c->x[r * d + i]; /* the input of the RMSNorm */
     double kap = c->kappa[r];
     int checked = nb_kernel_in_range(k, xd, gd, c->b ? bd : NULL, d) &&
                   (c->op == NB_RMSNORM || kap <= 10);
@@ -174,6 +191,21 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
     m->rows_checked += checked;
     if (!isnan(bound)) m->bound = isnan(m->bound) ? bound : fmax(m->bound, bound);
     m->max_kappa = fmax(m->max_kappa, kap);
+    for (size_t i = 0; i < d && c->r; i++) {
+      /* AddRMSNorm's r: correctly rounded (declared error 0), sign of zero included */
+      size_t at = r * d + i;
+      double rk = nb_storage_get(c->dt, b, at), rv = c->r[at];
+      if ((isnan(rk) && isnan(rv)) || (rk == rv && signbit(rk) == signbit(rv))) continue;
+      double e = fmax(nb_err(rk, rv, c->dt), 0.5);
+      if (m->breaches == 0 || e > m->worst_breach_err) {
+        m->worst_breach_err = e;
+        m->worst_breach_bound = 0;
+        m->breach_row = r;
+        m->breach_idx = i;
+      }
+      m->breaches++;
+      m->r_wrong++;
+    }
     for (size_t i = 0; i < d; i++) {
       size_t at = r * d + i;
       double yv = nb_storage_get(c->dt, y, at), v = c->v[at];

@@ -18,6 +18,8 @@ typedef struct {
   size_t rows, d;
   float eps;
   float *x, *g, *b; /* exact values of the dtype; b is NULL for RMSNorm */
+  float *res, *r;   /* AddRMSNorm from a distribution: the residual rows and
+                       r = x + res rounded once into dt (NULL: no residual) */
   double *v, *cr;   /* reference: exact (to double) and correctly rounded */
   double *kappa;    /* per row: mean|x| / sqrt(var + eps); 0 for RMSNorm */
 } nb_case;
@@ -38,7 +40,9 @@ typedef struct {
   size_t rows_checked;     /* rows inside the kernel's promise (range, kappa <= 10) */
   double max_checked;      /* largest error on those rows */
   double bound;            /* largest declared bound over the checked rows; NaN: none */
-  size_t breaches;         /* checked outputs above their row's declared bound */
+  size_t breaches;         /* checked outputs above their row's declared bound,
+                              and AddRMSNorm r values not correctly rounded */
+  size_t r_wrong;          /* AddRMSNorm: r values not bit-equal to x + res rounded once */
   double worst_breach_err, worst_breach_bound;
   size_t breach_row, breach_idx;
   size_t hist[NB_HIST];

@@ -43,16 +43,20 @@ typedef struct {
   float eps;
   unsigned threads;
   void *x, *y, *g, *b; /* rows * d, rows * d, d, d elements of dtype */
+  void *res;           /* AddRMSNorm's residual, rows * d: allocated by the first AddRMSNorm kernel */
   nb_team *team;       /* threads > 1 */
 } nb_workload;
 
 /* 0, or -1 (out of memory, or threads that cannot start). */
 int nb_workload_init(nb_workload *w, nb_op op, nb_dtype dt, size_t d, size_t rows, nb_ws ws, unsigned threads);
 void nb_workload_free(nb_workload *w);
-/* Bytes one call moves: x read + y written, g (and b) read once. */
+/* Bytes one call moves: x read + y written, g (and b) read once;
+ * AddRMSNorm: x and the residual read, r (over the residual) and y written,
+ * g read once. */
 double nb_workload_bytes(const nb_workload *w, const nb_kernel *k);
 
-/* Times k on w (k's dtype must be w's; a LayerNorm kernel reads w->b).
+/* Times k on w (k's dtype must be w's; a LayerNorm kernel reads w->b, an
+ * AddRMSNorm kernel reads and writes w->res).
  * 0, or -1 with a message in err. */
 int nb_measure_kernel(const nb_kernel *k, nb_workload *w, const nb_measure_opts *o, nb_result *r, char *err,
                       size_t errn);

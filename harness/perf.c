@@ -8,7 +8,8 @@
 
 static void finish(nb_perf_row *row, const nb_workload *w) {
   row->ws = w->ws;
-  row->ws_bytes = 2 * w->rows * w->d * nb_dtype_size(w->dtype);
+  /* x + y; AddRMSNorm also its residual, over the same rows */
+  row->ws_bytes = (row->k && row->k->op == NB_ADDRMSNORM ? 3 : 2) * w->rows * w->d * nb_dtype_size(w->dtype);
   row->d = w->d;
   row->threads = w->threads;
   row->gbps = row->bytes / row->r.st.median;
@@ -88,7 +89,10 @@ void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix) {
           c->overhead_ns);
   fprintf(f, "%sbuild: %s, %s, flags '%s', git %s\n", prefix, m->compiler, m->build_type, m->cflags, m->git);
   fprintf(f, "%shost: %s, date: %s\n", prefix, m->host, m->date);
-  fprintf(f, "%sbytes per call: x read + y written (rows * d elements each), + g and b read once\n", prefix);
+  fprintf(f,
+          "%sbytes per call: x read + y written (rows * d elements each), + g and b read once; addrmsnorm: x, "
+          "residual read + r, y written, + g (its ws: x + residual + y)\n",
+          prefix);
 }
 
 static const char *row_kind(const nb_perf_row *r) {

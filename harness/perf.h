@@ -12,7 +12,9 @@
 
 /* One result of perf: a kernel or probe timed on a workload (engine.h).
  * Bytes a kernel call moves: x read + y written (rows * d elements each),
- * plus g and b read once per call. Probes: the bytes they read + write. */
+ * plus g and b read once per call; AddRMSNorm x and the residual read, r
+ * and y written, plus g, on a working set of x, residual and y. Probes: the
+ * bytes they read + write. */
 typedef struct {
   const char *name; /* kernel or probe name */
   const nb_kernel *k; /* NULL for a probe */

@@ -6,6 +6,11 @@
  *
  *   RMSNorm:   y_i = g_i * x_i / sqrt(mean(x^2) + eps)
  *   LayerNorm: y_i = g_i * (x_i - mu) / sqrt(var + eps) + b_i   (biased var)
+ *   AddRMSNorm (vLLM's fused_add_rms_norm, llama.cpp): r = x + residual,
+ *              rounded once into the dtype and written back over the
+ *              residual; y = RMSNorm(r)
+ *   RMSNorm1p (Gemma): RMSNorm with gain 1 + g_i, formed in f32 (rounded
+ *              once to f32 whatever the dtype, as Gemma's f32 code does)
  *
  * Conventions shared by every kernel (see README "Special values"):
  *   - a NaN in a row makes every output of that row NaN;
@@ -30,7 +35,10 @@ extern "C" {
 
 #define NB_VERSION "0.1.0"
 
-typedef enum { NB_RMSNORM, NB_LAYERNORM } nb_op;
+/* The ops; NB_NOPS counts them. nb_rmsnorm_*() and nb_layernorm_*() dispatch;
+ * the others are called through the registry (nb_run). */
+typedef enum { NB_RMSNORM, NB_LAYERNORM, NB_ADDRMSNORM, NB_RMSNORM1P } nb_op;
+#define NB_NOPS 4
 typedef enum { NB_F32, NB_F16, NB_BF16 } nb_dtype;
 typedef enum { NB_NAIVE, NB_TWOPASS, NB_WELFORD, NB_FAST, NB_ACCURATE, NB_EXTERNAL } nb_algo;
 
@@ -60,7 +68,21 @@ enum {
  * Preconditions (checked by nb_run, not by the raw function): strides >= d,
  * x/g/y non-NULL, eps >= 0 and not NaN. eps = +inf is valid: 1/sqrt(inf)
  * = 0, the limit, so RMSNorm gives +-0 and LayerNorm exactly b. rows == 0
- * or d == 0 is a no-op (NB_OK, nothing read or written). */
+ * or d == 0 is a no-op (NB_OK, nothing read or written).
+ *
+ * AddRMSNorm keeps this signature: b is the residual, rows of d elements at
+ * b + r * x_stride (x's stride), read and then overwritten in place with
+ * r = x + residual rounded once into the dtype, as vLLM writes r back into
+ * its residual buffer for the next layer; y = RMSNorm(r). vLLM's own call
+ * is the in-place one, y == x. b == NULL means no residual: r = x, nothing
+ * written but y (as LayerNorm's b == NULL means b = 0). The residual must
+ * not overlap x or y (nb_run: NB_EOVERLAP). b stays `const void *` in the
+ * type, so that every kernel keeps the one function type of the registry
+ * and its callers; the AddRMSNorm kernels write through it, which C allows
+ * since the caller's buffer is not const. Why not a new signature: a
+ * second pointer parameter would change every kernel, caller and test for
+ * one op, and the residual is exactly where engines want r.
+ * RMSNorm1p reads g as w and multiplies by 1 + w (f32); b is ignored. */
 typedef void nb_kernel_fn(const void *x, const void *g, const void *b, void *y,
                           size_t rows, size_t d, size_t x_stride,
                           size_t y_stride, float eps);
@@ -116,7 +138,8 @@ int nb_kernel_in_range(const nb_kernel *k, const double *x, const double *g,
 enum {
   NB_OK = 0,
   NB_EINVAL = -1,     /* NULL x/g/y, stride < d, eps < 0 or NaN, size overflows size_t or the address space */
-  NB_EOVERLAP = -2,   /* x and y overlap without being identical */
+  NB_EOVERLAP = -2,   /* x and y overlap without being identical; AddRMSNorm: the
+                         residual overlaps x or y */
   NB_ENOTHERE = -3,   /* this CPU cannot run the kernel */
   /* nb_wisdom_load, nb_wisdom_save */
   NB_EWISDOM_IO = -4,      /* the file cannot be opened, read or written */

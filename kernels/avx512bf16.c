@@ -9,6 +9,10 @@
 _Static_assert(NB_U * NB_W == NB_LANES_AVX512, "table.h declares the bounds from these lanes");
 
 NB_DEFINE_BF16(twopass, avx512bf16)
+NB_DEFINE_RMS_BF16(twopass, avx512bf16)
 NB_DEFINE_BF16(welford, avx512bf16)
+NB_DEFINE_RMS_BF16(welford, avx512bf16)
 NB_DEFINE_BF16(fast, avx512bf16)
+NB_DEFINE_RMS_BF16(fast, avx512bf16)
 NB_DEFINE_BF16(accurate, avx512bf16)
+NB_DEFINE_RMS_BF16(accurate, avx512bf16)

@@ -176,9 +176,10 @@ NB_INLINE sums_f64 lane_sums_f64(nb_dtype dt, const void *x, size_t n, double c,
  * in float. accurate: in double, t = (x - mu1) - c (LayerNorm) or x,
  * y = (t * g) * r64 + b, with a rigorous bound E on |y - exact| (below),
  * rounded into the output format only where that is decided; allx: the
- * statistics cannot bound the row, every output takes the exact path. */
+ * statistics cannot bound the row, every output takes the exact path.
+ * onep: the gain is 1 + g, formed in f32 (RMSNorm1p): gain() below. */
 typedef struct {
-  int center, allx;
+  int center, allx, onep;
   float mu, r;
   double mu1, c, r64;
   double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
@@ -189,6 +190,10 @@ typedef struct {
   const void *g, *b;        /* for the exact fallback */
   nb_xrow *xr;
 } npar;
+
+/* The gain of one vector: g, or Gemma's 1 + g rounded to f32 once. */
+NB_INLINE vf gain(const npar *p, vf gv) { return p->onep ? vf_add(vf_set1(1.0f), gv) : gv; }
+NB_INLINE float gain1(const npar *p, float g) { return p->onep ? 1.0f + g : g; }
 
 NB_INLINE vf norm_vec(vf v, vf vmu, vf vr, vf gv, const vf *bv, int center) {
   if (center) v = vf_sub(v, vmu);
@@ -238,7 +243,7 @@ static __attribute__((noinline)) vf accurate_lanes(nb_dtype dt, const npar *p, s
     else if (i + (size_t)k >= p->xr->d)
       o[k] = l[k];
     else
-      o[k] = (float)nb_exact_round(p->xr, i + (size_t)k, ld1(dt, p->g, i + (size_t)k),
+      o[k] = (float)nb_exact_round(p->xr, i + (size_t)k, gain1(p, ld1(dt, p->g, i + (size_t)k)),
                                    p->b ? ld1(dt, p->b, i + (size_t)k) : 0.0f,
                                    p->allx ? -INFINITY : l[k], p->allx ? INFINITY : h[k]);
   }
@@ -292,11 +297,11 @@ NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x,
   size_t i = 0;
   for (; i + NB_W <= d; i += NB_W) {
     if (b) bv = ld(dt, b, i);
-    if (!accurate_try(dt, p, ld(dt, x, i), ld(dt, g, i), b ? &bv : NULL, y, e, &lo, &hi)) break;
+    if (!accurate_try(dt, p, ld(dt, x, i), gain(p, ld(dt, g, i)), b ? &bv : NULL, y, e, &lo, &hi)) break;
   }
   if (i < d && d - i < NB_W) {
     if (b) bv = vf_ldn(dt, at(dt, b, i), d - i);
-    if (accurate_try(dt, p, vf_ldn(dt, at(dt, x, i), d - i), vf_ldn(dt, at(dt, g, i), d - i), b ? &bv : NULL,
+    if (accurate_try(dt, p, vf_ldn(dt, at(dt, x, i), d - i), gain(p, vf_ldn(dt, at(dt, g, i), d - i)), b ? &bv : NULL,
                      y, e, &lo, &hi))
       i = d;
   }
@@ -375,6 +380,7 @@ NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, 
  * algorithms' f16 outputs keep exactly +-65520 (the f16 overflow
  * threshold) finite: their bound allows the exact value to lie below it. */
 NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf *bv, size_t i) {
+  gv = gain(p, gv);
 #ifdef NB_HAVE_FMA
   vf eo;
   if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
@@ -475,9 +481,10 @@ NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, con
 }
 
 /* The f32 algorithms' normalize pass. */
-NB_INLINE void normalize_f32(int ln, nb_dtype dt, const void *x, const void *g, const void *b,
+NB_INLINE void normalize_f32(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
-  npar p = {.center = ln, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
+  int ln = op == NB_LAYERNORM;
+  npar p = {.center = ln, .onep = op == NB_RMSNORM1P, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
   normalize(dt, 0, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -490,7 +497,7 @@ NB_INLINE void twopass_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   int ln = op == NB_LAYERNORM;
   float mu = ln ? blocked_sums(dt, x, d, 0, SUM1).s1 / (float)d : 0.0f;
   float m2 = blocked_sums(dt, x, d, mu, SUM2 | (ln ? CENTER : 0)).s2 / (float)d;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* fast: one unblocked sweep for all statistics; LayerNorm's variance is
@@ -502,7 +509,7 @@ NB_INLINE void fast_row(nb_op op, nb_dtype dt, const void *x, const void *g, con
   float mu = ln ? s.s1 / (float)d : 0.0f;
   float m2 = s.s2 / (float)d - mu * mu;
   if (m2 < 0) m2 = 0; /* NaN is kept */
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 /* Welford state of one lane, or of a merged group: count, mean, and the sum
  * of squared deviations (LayerNorm) -- for RMSNorm, mean is the running
@@ -569,7 +576,7 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
    * +inf (outputs +-0). The plain sum gives +inf, and NaN only when x holds
    * a NaN; this path runs only on rows that are NaN already. */
   if (!ln && isnan(m2)) m2 = blocked_sums(dt, x, d, 0, SUM2).s2 / (float)d;
-  normalize_f32(ln, dt, x, g, b, y, d, mu, m2, eps, io);
+  normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
 /* accurate: statistics in double, the output correctly rounded (Ziv):
@@ -607,7 +614,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   xr.d = d;
   xr.eps = eps;
   xr.ex.ready = 0; /* the exact statistics: only if an output needs them */
-  npar p = {.center = ln, .g = g, .b = ln ? b : NULL, .xr = &xr};
+  npar p = {.center = ln, .onep = op == NB_RMSNORM1P, .g = g, .b = ln ? b : NULL, .xr = &xr};
   if (ln) {
     p.mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
     sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
@@ -687,7 +694,8 @@ NB_INLINE void naive_row(nb_op op, nb_dtype dt, const void *x, const void *g, co
   float den = sqrtf(s2 / (float)d - mu * mu + eps);
   if (den == 0) den = 1; /* zero-denominator convention: the row is all mu */
   for (size_t i = 0; i < d; i++) {
-    float v = (ld1(dt, x, i) - mu) / den * ld1(dt, g, i);
+    float gi = op == NB_RMSNORM1P ? 1.0f + ld1(dt, g, i) : ld1(dt, g, i);
+    float v = (ld1(dt, x, i) - mu) / den * gi;
     if (ln && b) v += ld1(dt, b, i);
     vf o = vf_set1(v);
     vf_stn(dt, (char *)y + i * dt_size(dt), dt == NB_F16 ? vf_f16_tie(o) : o, 1);
@@ -738,5 +746,58 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
   NB_DEFINE(layernorm, NB_LAYERNORM, f32, NB_F32, algo, isa) \
   NB_DEFINE(layernorm, NB_LAYERNORM, f16, NB_F16, algo, isa) \
   NB_DEFINE(layernorm, NB_LAYERNORM, bf16, NB_BF16, algo, isa)
+
+/* ---- AddRMSNorm: the residual add, then the RMSNorm row body ------------
+ * Per row, the add pass writes r = x + residual over the residual; the
+ * algorithm's RMSNorm row body then normalizes r while it is still in L1.
+ * Every algorithm and ISA thus gets the fused op with its RMSNorm bound on
+ * r. r is correctly rounded: f32 adds are IEEE, and for f16/bf16 the f32 sum
+ * of two stored values, rounded again into the dtype, is the sum rounded
+ * once, because f32 carries at least 2p + 2 bits (24 >= 2 * 11 + 2;
+ * Figueroa, "When is double rounding innocuous?", 1995) and f32's exponent
+ * range holds both formats'. */
+NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
+  size_t i = 0;
+  for (; i + NB_W <= d; i += NB_W) st(dt, res, i, vf_add(ld(dt, x, i), ld(dt, res, i)));
+  if (i < d) {
+    vf v = vf_add(vf_ldn(dt, at(dt, x, i), d - i), vf_ldn(dt, at(dt, res, i), d - i));
+    vf_stn(dt, (char *)res + i * dt_size(dt), v, d - i);
+  }
+}
+
+/* nb_addrmsnorm_DT_ALGO_ISA: the residual b has x's stride; b == NULL: no
+ * residual (r = x). Streaming and the next row's prefetch as NB_DEFINE: y is
+ * the only stream not already in cache (r's lines were just read). */
+#define NB_DEFINE_ADD(dt, DT, algo, isa)                                                        \
+  void nb_addrmsnorm_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y, \
+                                           size_t rows, size_t d, size_t xs, size_t ys,         \
+                                           float eps) {                                         \
+    int nt = use_stream(DT, x, y, rows, d), big = rows * d * dt_size(DT) > NB_STREAM_MIN;       \
+    for (size_t r = 0; r < rows; r++) {                                                          \
+      const void *in = at(DT, x, r * xs);                                                        \
+      if (b) {                                                                                   \
+        void *res = (char *)b + r * xs * dt_size(DT); /* the caller's buffer: see normbench.h */ \
+        add_row(DT, in, res, d);                                                                 \
+        in = res;                                                                                \
+      }                                                                                          \
+      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(NB_RMSNORM, DT, in, g, NULL, (char *)y + r * ys * dt_size(DT), d, eps, io);   \
+    }                                                                                            \
+    if (nt) nb_stream_fence();                                                                   \
+  }
+
+/* AddRMSNorm and RMSNorm1p of one algorithm, all three dtypes or bf16 only.
+ * RMSNorm1p is NB_DEFINE with op NB_RMSNORM1P: the row bodies treat it as
+ * RMSNorm and npar.onep adds the 1. */
+#define NB_DEFINE_RMS(algo, isa)                                \
+  NB_DEFINE_ADD(f32, NB_F32, algo, isa)                         \
+  NB_DEFINE_ADD(f16, NB_F16, algo, isa)                         \
+  NB_DEFINE_ADD(bf16, NB_BF16, algo, isa)                       \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, f32, NB_F32, algo, isa)    \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, f16, NB_F16, algo, isa)    \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
+#define NB_DEFINE_RMS_BF16(algo, isa)     \
+  NB_DEFINE_ADD(bf16, NB_BF16, algo, isa) \
+  NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
 
 #endif

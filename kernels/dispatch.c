@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Atomic uint64_t slots[2][3][NB_BUCKETS];
+static _Atomic uint64_t slots[NB_NOPS][3][NB_BUCKETS];
 static _Atomic uint32_t gen = 1;
 
 /* The rules; read and written only under lock. */
@@ -25,7 +25,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int ready, debug;
 static nb_policy policy;
 static double budget_ulp; /* 0: nb_default_budget */
-static const nb_kernel *forced[2][3];
+static const nb_kernel *forced[NB_NOPS][3]; /* any op: NORMBENCH_KERNEL may name any kernel */
 static nb_wis_table wis;
 static char wis_from[256]; /* the file the wisdom came from, for the log */
 

@@ -8,6 +8,10 @@
 #include "body.h"
 
 NB_DEFINE_BF16(twopass, neonbf16)
+NB_DEFINE_RMS_BF16(twopass, neonbf16)
 NB_DEFINE_BF16(welford, neonbf16)
+NB_DEFINE_RMS_BF16(welford, neonbf16)
 NB_DEFINE_BF16(fast, neonbf16)
+NB_DEFINE_RMS_BF16(fast, neonbf16)
 NB_DEFINE_BF16(accurate, neonbf16)
+NB_DEFINE_RMS_BF16(accurate, neonbf16)

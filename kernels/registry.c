@@ -13,6 +13,8 @@
 
 #define NB_OP_rmsnorm NB_RMSNORM
 #define NB_OP_layernorm NB_LAYERNORM
+#define NB_OP_addrmsnorm NB_ADDRMSNORM
+#define NB_OP_rmsnorm1p NB_RMSNORM1P
 #define NB_DT_f32 NB_F32
 #define NB_DT_f16 NB_F16
 #define NB_DT_bf16 NB_BF16
@@ -44,7 +46,10 @@ int nb_kernel_runs_here(const nb_kernel *k) {
   return k && (nb_cpu_features() & k->needs) == k->needs;
 }
 
-const char *nb_op_name(nb_op op) { return op == NB_RMSNORM ? "rmsnorm" : "layernorm"; }
+const char *nb_op_name(nb_op op) {
+  static const char *names[NB_NOPS] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"};
+  return (unsigned)op < NB_NOPS ? names[op] : "?";
+}
 const char *nb_dtype_name(nb_dtype dt) {
   return dt == NB_F32 ? "f32" : dt == NB_F16 ? "f16" : "bf16";
 }
@@ -95,8 +100,13 @@ double nb_kernel_bound(const nb_kernel *k, size_t d_, double kappa) {
   if (k->algo == NB_ACCURATE) /* correctly rounded: fast path, rounding test, exact fallback */
     return 0.5;
   double c = sum_c(k, d), e;
-  if (k->op == NB_RMSNORM) {
-    /* squares +1, mean +1, +eps +1, halved by sqrt; then sqrt, 1/x, two
+  if (k->op != NB_LAYERNORM) {
+    /* AddRMSNorm: the RMSNorm of r, which is correctly rounded (body.h), so
+     * r's error is 0 and the bound is RMSNorm's on r. RMSNorm1p: the
+     * reference's gain is 1 + w rounded to f32, as the kernel forms it, so
+     * the same bound (against the exact 1 + w add its relative error,
+     * at most u: 1 ulp of f32, 2^(p-24) of a 16-bit output).
+     * squares +1, mean +1, +eps +1, halved by sqrt; then sqrt, 1/x, two
      * products; +1 ulp for what first order leaves out */
     e = (c + 3) / 2 + 5;
   } else {
@@ -163,6 +173,10 @@ int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void
   if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
   int same = x0 == y0 && (xs == ys || rows == 1); /* one row: the stride is never used */
   if (!same && x0 < y1 && y0 < x1) return NB_EOVERLAP;
+  if (k->op == NB_ADDRMSNORM && b) { /* the residual, rows at x's stride, is written */
+    uintptr_t b0 = (uintptr_t)b, b1 = b0 + (x1 - x0);
+    if ((b0 < x1 && x0 < b1) || (b0 < y1 && y0 < b1)) return NB_EOVERLAP;
+  }
   k->fn(x, g, b, y, rows, d, xs, ys, eps);
   return NB_OK;
 }
@@ -171,7 +185,7 @@ const char *nb_strerror(int code) {
   switch (code) {
   case NB_OK: return "ok";
   case NB_EINVAL: return "invalid argument (NULL pointer, stride < d, eps negative or NaN, or sizes overflow)";
-  case NB_EOVERLAP: return "x and y overlap without being the same buffer";
+  case NB_EOVERLAP: return "x and y overlap without being the same buffer (or the residual overlaps x or y)";
   case NB_ENOTHERE: return "this CPU cannot run the kernel";
   case NB_EWISDOM_IO: return "wisdom file cannot be opened, read or written";
   case NB_EWISDOM_SYNTAX: return "wisdom file is malformed";

@@ -5,6 +5,10 @@
 #include "body.h"
 
 NB_DEFINE_ALGO(naive, scalar)
+NB_DEFINE_RMS(naive, scalar)
 NB_DEFINE_ALGO(twopass, scalar)
+NB_DEFINE_RMS(twopass, scalar)
 NB_DEFINE_ALGO(welford, scalar)
+NB_DEFINE_RMS(welford, scalar)
 NB_DEFINE_ALGO(accurate, scalar)
+NB_DEFINE_RMS(accurate, scalar)

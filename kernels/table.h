@@ -61,5 +61,53 @@ K(layernorm, f32, external, torch, 0, 1)
 K(layernorm, bf16, external, torch, 0, 1)
 #endif
 
+/* The ops engines ship (issue 19): the fused residual add, AddRMSNorm, and
+ * Gemma's (1 + w) gain, RMSNorm1p, for every RMSNorm algorithm and ISA
+ * (body.h runs the RMSNorm row body on them). KRMS: both ops x three
+ * dtypes; KRMSBF16: both in bf16. */
+#define KRMS(algo, isa, needs, lanes)             \
+  K(addrmsnorm, f32, algo, isa, needs, lanes)     \
+  K(addrmsnorm, f16, algo, isa, needs, lanes)     \
+  K(addrmsnorm, bf16, algo, isa, needs, lanes)    \
+  K(rmsnorm1p, f32, algo, isa, needs, lanes)      \
+  K(rmsnorm1p, f16, algo, isa, needs, lanes)      \
+  K(rmsnorm1p, bf16, algo, isa, needs, lanes)
+#define KRMSBF16(algo, isa, needs, lanes)         \
+  K(addrmsnorm, bf16, algo, isa, needs, lanes)    \
+  K(rmsnorm1p, bf16, algo, isa, needs, lanes)
+
+KRMS(naive, scalar, 0, 1)
+KRMS(twopass, scalar, 0, 16)
+KRMS(welford, scalar, 0, 16)
+KRMS(accurate, scalar, 0, 16)
+
+#if defined(__aarch64__)
+KRMS(twopass, neon, NB_CPU_NEON, 16)
+KRMS(welford, neon, NB_CPU_NEON, 16)
+KRMS(fast, neon, NB_CPU_NEON, 16)
+KRMS(accurate, neon, NB_CPU_NEON, 16)
+KRMSBF16(twopass, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KRMSBF16(welford, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KRMSBF16(fast, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+KRMSBF16(accurate, neonbf16, NB_CPU_NEON | NB_CPU_ARM_BF16, 16)
+#endif
+
+#if defined(__x86_64__)
+KRMS(twopass, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KRMS(welford, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KRMS(fast, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KRMS(accurate, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KRMS(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KRMS(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KRMS(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KRMS(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KRMSBF16(twopass, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KRMSBF16(welford, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KRMSBF16(fast, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+KRMSBF16(accurate, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
+#endif
+
 #undef KALL
 #undef KBF16
+#undef KRMS
+#undef KRMSBF16

@@ -14,7 +14,7 @@ typedef struct {
 } nb_wis;
 
 typedef struct {
-  nb_wis e[2][3][NB_BUCKETS]; /* [op][dtype][bucket] */
+  nb_wis e[NB_NOPS][3][NB_BUCKETS]; /* [op][dtype][bucket]; only RMSNorm and LayerNorm dispatch */
 } nb_wis_table;
 
 /* Reads and checks a wisdom file into *t. Returns NB_OK, or an

@@ -187,8 +187,21 @@ static double decide(double cr0, const mpfr_t y, double err, nb_dtype dt, exact_
   return neg ? -r : r;
 }
 
+/* AddRMSNorm and RMSNorm1p: RMSNorm of their input and gain (reference.h). */
+static int ref_rms_of(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
+                      size_t d, float eps, double *v, double *cr, mpfr_prec_t prec) {
+  double *t = malloc((d ? d : 1) * sizeof *t);
+  if (!t) return -1;
+  int add = op == NB_ADDRMSNORM;
+  for (size_t i = 0; i < d; i++) t[i] = add ? (b ? nb_ref_add(x[i], b[i], out) : x[i]) : nb_ref_add(1, g[i], NB_F32);
+  int rc = nb_ref_row_prec(NB_RMSNORM, out, add ? t : x, add ? g : t, NULL, d, eps, v, cr, prec);
+  free(t);
+  return rc;
+}
+
 int nb_ref_row_prec(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
                     size_t d, float eps, double *v, double *cr, mpfr_prec_t prec) {
+  if (op == NB_ADDRMSNORM || op == NB_RMSNORM1P) return ref_rms_of(op, out, x, g, b, d, eps, v, cr, prec);
   mpfr_t *t = malloc(d * sizeof *t);
   if (!t || d == 0) {
     free(t);
@@ -289,3 +302,16 @@ double nb_err_floored(double y, double v, double g, nb_dtype dt) {
 }
 
 int nb_is_cr(double y, double cr) { return (isnan(y) && isnan(cr)) || y == cr; }
+
+/* Two stored values are exact at 320 bits (f32's values span 2^-149 to
+ * 2^128), so the sum is exact and round_to_fmt rounds it once. */
+double nb_ref_add(double a, double b, nb_dtype dt) {
+  mpfr_t s, t;
+  mpfr_inits2(320, s, t, NULL);
+  mpfr_set_d(s, a, MPFR_RNDN);
+  mpfr_set_d(t, b, MPFR_RNDN);
+  mpfr_add(s, s, t, MPFR_RNDN);
+  double r = round_to_fmt(s, dt);
+  mpfr_clears(s, t, NULL);
+  return r;
+}

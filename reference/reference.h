@@ -14,6 +14,13 @@
  * thread-local when MPFR is built thread-safe; see reference.c). */
 int nb_ref_row(nb_op op, nb_dtype out, const double *x, const double *g, const double *b,
                size_t d, float eps, double *v, double *cr);
+/* AddRMSNorm: b is the residual row (NULL: none) and the result is the
+ * RMSNorm of r = nb_ref_add(x, b, out), as engines compute it on the
+ * rounded r. RMSNorm1p: g is w and the gain nb_ref_add(1, w, NB_F32), 1 + w
+ * rounded once to f32 as Gemma's f32 code and the kernels form it (for
+ * every dtype). */
+/* a + b (stored values) rounded once into the format dt. */
+double nb_ref_add(double a, double b, nb_dtype dt);
 
 /* The same at another working precision (tests of the reference itself
  * recompute at twice the precision and compare). */

@@ -175,6 +175,23 @@ ok(len(doc["results"]) == 3 and all(r["rows_per_s"] > 0 for r in doc["results"])
    "compare JSON: context and one result per kernel, in rows/s")
 p = run("compare", "rmsnorm_f32_twopass_scalar", "no_such_kernel")
 ok(p.returncode == 2 and p.stderr.count("\n") == 1 and p.stdout == "", "compare error: one line, nothing on stdout")
+
+# AddRMSNorm's accounting: its rows as every kernel's (x + y fill the working
+# set), x + residual + y in ws_bytes, 4 streams per call (x and the residual
+# read, r and y written) plus g, from the CSV's columns
+ac = os.path.join(tmp, "add.csv")
+p = run("perf", "--kernel", "addrmsnorm_*_naive_scalar", "--d", "100", "--working-set", "120000",
+        "--repetitions", "3", "--min-time", "0.002", "--quiet", "--csv", ac)
+ok(p.returncode == 0, "perf runs addrmsnorm kernels (%s)" % p.stderr.strip()[:200])
+with open(ac) as f:
+    add = [r for r in csv.DictReader(l for l in f if not l.startswith("#")) if r["kind"] == "kernel"]
+sz = {"f32": 4, "f16": 2, "bf16": 2}
+ok(len(add) == 3 and all(int(r["rows"]) == 120000 // (2 * 100 * sz[r["dtype"]]) and
+                         int(r["ws_bytes"]) == 3 * int(r["rows"]) * 100 * sz[r["dtype"]] and
+                         float(r["bytes_per_call"]) == (4 * int(r["rows"]) + 1) * 100 * sz[r["dtype"]]
+                         for r in add),
+   "addrmsnorm: rows as x + y, ws_bytes = x + residual + y, bytes = 4 streams + g")
+os.remove(ac)
 ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json", "c.csv", "c.json", "t.csv"], "no temporary files left")
 
 print("1..%d" % count)

@@ -169,7 +169,7 @@ static double mzero_of(size_t i) { return (void)i, -0.0; }
 static void per_kernel(const nb_kernel *k) {
   nb_dtype dt = k->dtype;
   size_t sz = nb_dtype_size(dt);
-  int ln = k->op == NB_LAYERNORM;
+  int ln = k->op == NB_LAYERNORM, add = k->op == NB_ADDRMSNORM;
   const size_t ds[] = {1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 1025};
   size_t nd = sizeof ds / sizeof ds[0];
   int untouched = 1, bnull = 1, epsz = 1, epsinf = 1, inplace = 1, align = 1;
@@ -195,8 +195,9 @@ static void per_kernel(const nb_kernel *k) {
     if (memcmp(y, y2, ybytes)) untouched = 0;
 
     /* b: LayerNorm NULL means zero (values equal to b = -0, +0 == -0);
-     * RMSNorm ignores b (a NaN b would show) */
-    void *bz = make_v(dt, d, ln ? mzero_of : nan_of);
+     * AddRMSNorm NULL means no residual (values equal to a residual of -0
+     * rows, at x's stride: x + -0 = x); RMSNorm ignores b (a NaN b would show) */
+    void *bz = add ? make_v(dt, rows * xs, mzero_of) : make_v(dt, d, ln ? mzero_of : nan_of);
     memcpy(y, ref, ybytes);
     nb_run(k, x, g, bz, y, rows, d, xs, ys, 1e-5f);
     void *r0 = malloc(ybytes);
@@ -212,8 +213,8 @@ static void per_kernel(const nb_kernel *k) {
     /* eps = -0 gives the bits of eps = +0 */
     memcpy(y, ref, ybytes);
     memcpy(y2, ref, ybytes);
-    nb_run(k, x, g, b, y, rows, d, xs, ys, -0.0f);
-    nb_run(k, x, g, b, y2, rows, d, xs, ys, 0.0f);
+    nb_run(k, x, g, add ? NULL : b, y, rows, d, xs, ys, -0.0f); /* b has one row */
+    nb_run(k, x, g, add ? NULL : b, y2, rows, d, xs, ys, 0.0f);
     if (memcmp(y, y2, ybytes)) epsz = 0;
 
     /* eps = +inf is a float >= 0: 1/sqrt(inf) = 0, the limit eps -> inf,
@@ -222,6 +223,7 @@ static void per_kernel(const nb_kernel *k) {
     for (size_t r = 0; r < rows; r++)
       for (size_t i = 0; i < d; i++) {
         double o = get(dt, y, r * ys + i), xi = get(dt, x, r * xs + i), gi = get(dt, g, i);
+        if (k->op == NB_RMSNORM1P) gi = (float)(1 + gi); /* the gain is 1 + w */
         int good = ln ? o == get(dt, b, i) : o == 0 && signbit(o) == (signbit(xi) != signbit(gi));
         if (!good && epsinf) snprintf(why, sizeof why, "eps=+inf D=%zu row %zu [%zu]: %.9g", d, r, i, o);
         epsinf &= good;
@@ -262,7 +264,10 @@ static void per_kernel(const nb_kernel *k) {
     free(x), free(g), free(b), free(ref), free(y), free(y2);
   }
   tap_ok(untouched, "%s: rejected and empty calls leave y untouched", k->name);
-  tap_ok(bnull, ln ? "%s: b = NULL gives the values of b = 0" : "%s: b is ignored (a NaN b changes nothing)",
+  tap_ok(bnull,
+         ln    ? "%s: b = NULL gives the values of b = 0"
+         : add ? "%s: residual NULL gives the values of a zero residual"
+               : "%s: b is ignored (a NaN b changes nothing)",
          k->name);
   tap_ok(epsz, "%s: eps = -0 gives the bits of eps = +0", k->name);
   tap_ok(epsinf, "%s: eps = +inf gives %s", k->name, ln ? "exactly b" : "+-0 (sign of x*g)");

@@ -56,10 +56,12 @@ static void run_case(nb_op op, nb_dtype dt, const nb_dist *dist, size_t d, size_
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: test_kernels rmsnorm|layernorm f32|f16|bf16\n");
+    fprintf(stderr, "usage: test_kernels rmsnorm|layernorm|addrmsnorm|rmsnorm1p f32|f16|bf16\n");
     return 2;
   }
-  nb_op op = strcmp(argv[1], "layernorm") == 0 ? NB_LAYERNORM : NB_RMSNORM;
+  nb_op op = NB_RMSNORM;
+  for (int o = 0; o < NB_NOPS; o++)
+    if (strcmp(argv[1], nb_op_name((nb_op)o)) == 0) op = (nb_op)o;
   nb_dtype dt = strcmp(argv[2], "f16") == 0 ? NB_F16 : strcmp(argv[2], "bf16") == 0 ? NB_BF16 : NB_F32;
   int quick = tap_emulated();
   result *res = calloc(nb_kernel_count(), sizeof *res);
@@ -101,6 +103,9 @@ int main(int argc, char **argv) {
     if (k->algo == NB_ACCURATE)
       tap_ok(m->n_cr == m->n, "%s: %zu of %zu outputs correctly rounded (bit-equal to MPFR's rounding into %s), %zu by the exact fallback",
              k->name, m->n_cr, m->n, argv[2], m->n_exact);
+    if (op == NB_ADDRMSNORM)
+      tap_ok(m->r_wrong == 0 && m->n > 0, "%s: r = x + residual correctly rounded on all %zu values (%zu not)",
+             k->name, m->n, m->r_wrong);
   }
   tap_ok(tested > 0, "%zu %s %s kernels run here", tested, argv[1], argv[2]);
   free(res);

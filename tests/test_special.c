@@ -86,7 +86,10 @@ static void check_row(int cat, const char *label, const double *x, const double 
   unsigned *m = malloc(d * sizeof *m), *c0 = malloc(d * sizeof *c0);
   double *y = malloc(d * sizeof *y), *v = malloc(d * sizeof *v), *cr = malloc(d * sizeof *cr);
   char ms[64];
-  expect_classes(op, dt, x, g, b, d, eps, m);
+  double *g1 = malloc(d * sizeof *g1); /* RMSNorm1p: the gain 1 + w, as the reference forms it */
+  for (size_t j = 0; j < d; j++) g1[j] = op == NB_RMSNORM1P ? nb_ref_add(1, g[j], NB_F32) : g[j];
+  expect_classes(op, dt, x, g1, b, d, eps, m);
+  free(g1);
   if (ref) {
     reft.rows++;
     if (nb_ref_row(op, dt, x, g, b, d, eps, v, cr))
@@ -236,7 +239,7 @@ static void zero_rows(void) {
     for (size_t ci = 0; ci < 4; ci++)
       for (int e = 0; e < 2; e++) {
         size_t d = ds[l];
-        if (cs[ci] != 0 && op == NB_RMSNORM) continue; /* not a zero denominator */
+        if (cs[ci] != 0 && op != NB_LAYERNORM) continue; /* not a zero denominator */
         base_row(d, x, g, b);
         for (size_t i = 0; i < d; i++) x[i] = cs[ci] == 0 ? (i % 3 == 1 ? -0.0 : 0.0) : cs[ci];
         float eps = e ? 1e-5f : 0.0f;
@@ -346,10 +349,11 @@ static void multi_rows(void) {
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: test_special rmsnorm|layernorm f32|f16|bf16\n");
+    fprintf(stderr, "usage: test_special rmsnorm|layernorm|addrmsnorm|rmsnorm1p f32|f16|bf16\n");
     return 2;
   }
-  op = strcmp(argv[1], "layernorm") == 0 ? NB_LAYERNORM : NB_RMSNORM;
+  for (int o = 0; o < NB_NOPS; o++)
+    if (strcmp(argv[1], nb_op_name((nb_op)o)) == 0) op = (nb_op)o;
   dt = strcmp(argv[2], "f16") == 0 ? NB_F16 : strcmp(argv[2], "bf16") == 0 ? NB_BF16 : NB_F32;
   ks = malloc(nb_kernel_count() * sizeof *ks);
   for (size_t i = 0; i < nb_kernel_count(); i++) {
