@@ -2,7 +2,7 @@
 # The benchmark command: installs what is missing, builds (release) in
 # build/, then `ninja -C build bench`: the throughput and accuracy sweeps,
 # plots and REPORT.md under results/<machine>/ (scripts/run-bench.sh).
-# Usage: scripts/bench.sh [--quick]   (--quick: bench-quick, a minute, into
+# Usage: scripts/bench.sh [--quick]   (--quick: bench-quick, small grids, into
 # build/results-quick/<machine>/)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,7 @@
 # cache-resident (l2: x + y fill half of L2, where the kernels are
 # compute-bound) and memory-bound (mem: 4x the LLC); the accuracy sweep's
 # default grid; recommend at D = 4096 for the decode, batch and prefill
-# shapes (REPORT.md's "Ship this"). --quick: tiny grids (about a minute),
+# shapes (REPORT.md's "Ship this"). --quick: tiny grids (over 7 minutes on the Zen 5 VM with 169 kernels: mem is 256 MiB),
 # for development and the tests' fixture.
 set -euo pipefail
 quick=0
