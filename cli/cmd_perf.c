@@ -302,13 +302,17 @@ static const char compare_usage[] =
     "rows/s. Reports each kernel's rows/s and GB/s and its speed over A in rows/s: the median\n"
     "of the per-round ratios and its 95% bootstrap interval; an interval that excludes 1 is a\n"
     "difference, not noise. Byte working sets are sized for the widest dtype of the kernels.\n"
+    "A, B, ... may also be the probes probe_read, probe_copy, probe_copy_nt (on the widest\n"
+    "dtype's x and y): 'GB/s vs A' is then the kernel's fraction of the probe's bandwidth,\n"
+    "the same median of per-round ratios with its interval.\n"
     "Defaults: --d 4096 --working-set l2.\n\n";
 
 #define MAX_CMP 16
 
 static const char *const cmp_cols[] = {"kernel", "op", "dtype", "d", "working_set", "rows", "threads", "rounds",
                                        "iterations", "median_ns", "cv", "mad_pct", "noisy", "rows_per_s",
-                                       "gbytes_per_s", "speed_vs_a", "speed_lo", "speed_hi"};
+                                       "gbytes_per_s", "speed_vs_a", "speed_lo", "speed_hi",
+                                       "bandwidth_vs_a", "bandwidth_lo", "bandwidth_hi"};
 #define NCMP_COLS (sizeof cmp_cols / sizeof cmp_cols[0])
 
 int cmd_compare(int argc, char **argv) {
@@ -340,13 +344,24 @@ int cmd_compare(int argc, char **argv) {
   if (nk < 2 || nk > MAX_CMP)
     return cli_error("compare", "wants 2 to %d kernel names, A B ... (normbench list names them)", MAX_CMP);
   const nb_kernel *k[MAX_CMP];
+  nb_probe pr[MAX_CMP] = {0};
   size_t sz = 0;
+  nb_dtype wide = NB_BF16;
   for (size_t i = 0; i < nk; i++) {
-    k[i] = nb_kernel_find(argv[optind + (int)i]);
-    if (!k[i]) return cli_error("compare", "no kernel named '%s' (normbench list)", argv[optind + (int)i]);
+    const char *name = argv[optind + (int)i];
+    k[i] = nb_kernel_find(name);
+    if (!k[i]) {
+      int p = NB_NPROBES;
+      while (p-- > 0 && strcmp(name, nb_probe_name((nb_probe)p))) {}
+      if (p < 0) return cli_error("compare", "no kernel or probe named '%s' (normbench list; probe_read, probe_copy, "
+                                             "probe_copy_nt)", name);
+      pr[i] = (nb_probe)p;
+      continue;
+    }
     if (!nb_kernel_runs_here(k[i])) return cli_error("compare", "%s cannot run on this CPU", k[i]->name);
-    if (nb_dtype_size(k[i]->dtype) > sz) sz = nb_dtype_size(k[i]->dtype);
+    if (nb_dtype_size(k[i]->dtype) > sz) sz = nb_dtype_size(k[i]->dtype), wide = k[i]->dtype;
   }
+  if (!sz) return cli_error("compare", "wants at least one kernel besides the probes");
   if (cli_check_only) return 0;
   nb_machine m;
   char err[256], what[64];
@@ -372,22 +387,24 @@ int cmd_compare(int argc, char **argv) {
     nb_workload w[3] = {0}, *wk[MAX_CMP];
     int have[3] = {0};
     for (size_t i = 0; !rc && i < nk; i++) {
-      nb_dtype dt = k[i]->dtype;
-      if (!have[dt] && nb_workload_init(&w[dt], k[i]->op, dt, d, rows, ws, c.threads))
+      /* a probe moves the bytes of the widest dtype's workload: the working set as sized */
+      nb_dtype dt = k[i] ? k[i]->dtype : wide;
+      if (!have[dt] && nb_workload_init(&w[dt], k[i] ? k[i]->op : NB_RMSNORM, dt, d, rows, ws, c.threads))
         rc = cli_error("compare", "cannot allocate %zu rows of D %zu, or start %u threads", rows, d, c.threads);
       have[dt] = 1;
       wk[i] = &w[dt];
     }
     nb_interleaved r = {0};
-    if (!rc && nb_interleave(k, wk, nk, &c.mo, &r, err, sizeof err)) rc = cli_error("compare", "%s", err);
+    if (!rc && nb_interleave(k, pr, wk, nk, &c.mo, &r, err, sizeof err)) rc = cli_error("compare", "%s", err);
     for (size_t i = 0; !rc && i < nk; i++) {
-      nb_ratio q = nb_interleaved_ratio(&r, wk, 0, i);
+      nb_ratio q = nb_interleaved_ratio(&r, wk, 0, i), b = nb_interleaved_bw_ratio(&r, 0, i);
       nb_val row[NCMP_COLS] = {
-          {k[i]->name, 0}, {nb_op_name(k[i]->op), 0}, {nb_dtype_name(k[i]->dtype), 0}, {NULL, (double)d},
+          {k[i] ? k[i]->name : nb_probe_name(pr[i]), 0}, {k[i] ? nb_op_name(k[i]->op) : "probe", 0},
+          {nb_dtype_name(wk[i]->dtype), 0}, {NULL, (double)d},
           {labels[cell], 0}, {NULL, (double)rows}, {NULL, c.threads}, {NULL, r.rounds},
           {NULL, (double)r.iterations[i]}, {NULL, r.st[i].median}, {NULL, r.st[i].cv}, {NULL, r.st[i].mad_pct},
-          {NULL, r.noisy[i]}, {NULL, r.rows_per_s[i]},
-          {NULL, nb_workload_bytes(wk[i], k[i]) / r.st[i].median}, {NULL, q.ratio}, {NULL, q.lo}, {NULL, q.hi}};
+          {NULL, r.noisy[i]}, {NULL, r.rows_per_s[i]}, {NULL, r.bytes[i] / r.st[i].median},
+          {NULL, q.ratio}, {NULL, q.lo}, {NULL, q.hi}, {NULL, b.ratio}, {NULL, b.lo}, {NULL, b.hi}};
       memcpy(&v[(cell * nk + i) * NCMP_COLS], row, sizeof row);
     }
     nb_interleaved_free(&r);
@@ -397,17 +414,20 @@ int cmd_compare(int argc, char **argv) {
   if (!rc) {
     nb_machine_write(stdout, &m, "# ");
     printf("# speed: rows/s over A's, median of %u interleaved rounds, [95%% bootstrap interval]\n", c.mo.repetitions);
-    printf("%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %s\n", "kernel", "d", "ws", "rows", "thr", "iters",
-           "median ns", "rows/s", "GB/s", "cv%", "speed vs A [95%]", "verdict");
+    printf("%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %22s %s\n", "kernel", "d", "ws", "rows", "thr",
+           "iters", "median ns", "rows/s", "GB/s", "cv%", "speed vs A [95%]", "GB/s vs A [95%]", "verdict");
     for (size_t i = 0; i < ncell * nk; i++) {
       const nb_val *x = &v[i * NCMP_COLS];
-      const char *verdict = i % nk == 0 ? "(A)" : x[16].v > 1 ? "faster than A" : x[17].v < 1 ? "slower than A"
-                                                                                         : "no difference shown";
-      char sp[48];
+      /* against a probe the question is bandwidth, not rows */
+      const nb_val *lo = k[0] ? &x[16] : &x[19], *hi = lo + 1;
+      const char *verdict = i % nk == 0 ? "(A)" : lo->v > 1 ? "faster than A" : hi->v < 1 ? "slower than A"
+                                                                                       : "no difference shown";
+      char sp[48], bw[48];
       snprintf(sp, sizeof sp, "%.4f [%.4f, %.4f]", x[15].v, x[16].v, x[17].v);
-      printf("%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %s%s\n", x[0].s, x[3].v, x[4].s,
-             x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-", verdict,
-             x[12].v ? " NOISY" : "");
+      snprintf(bw, sizeof bw, "%.4f [%.4f, %.4f]", x[18].v, x[19].v, x[20].v);
+      printf("%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %22s %s%s\n", x[0].s, x[3].v,
+             x[4].s, x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-",
+             i % nk ? bw : "-", verdict, x[12].v ? " NOISY" : "");
     }
     nb_records rec = {"normbench compare", NULL, 0, cmp_cols, NCMP_COLS, ncell * nk, v};
     if (c.csv) rc = cli_write_records("compare", c.csv, &m, &rec, nb_records_write_csv);

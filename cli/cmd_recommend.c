@@ -106,7 +106,7 @@ static int drop_dominated(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, un
   if (nb_workload_init(&w, op, dt, d, NB_BATCH_ROWS, (nb_ws){NB_WS_BATCH, 0, 0}, threads))
     return snprintf(err, errn, "cannot allocate 64 rows of D %zu", d), -1;
   for (size_t i = 0; i < n; i++) ks[i] = c[i].k, wk[i] = &w;
-  if (nb_interleave(ks, wk, n, &quick, &r, err, errn)) return nb_workload_free(&w), -1;
+  if (nb_interleave(ks, NULL, wk, n, &quick, &r, err, errn)) return nb_workload_free(&w), -1;
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     size_t by = i;
@@ -236,7 +236,7 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
   if (nb_workload_init(&w, op, dt, d, rows, ws, threads))
     return cli_error("recommend", "cannot allocate %zu rows of D %zu, or start %u threads", rows, d, threads);
   for (size_t i = 0; i < n; i++) wk[i] = &w;
-  if (o->timing && nb_interleave(ks, wk, n, &o->mo, &r, err, sizeof err)) {
+  if (o->timing && nb_interleave(ks, NULL, wk, n, &o->mo, &r, err, sizeof err)) {
     nb_workload_free(&w);
     return cli_error("recommend", "%s", err);
   }

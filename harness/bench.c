@@ -353,6 +353,17 @@ int nb_sample(nb_work_fn *fn, void *ctx, size_t iterations, double *ns, double *
   return cs1 != cs0 || st1 != st0;
 }
 
+void nb_sample_retaking(nb_work_fn *fn, void *ctx, size_t iterations, double *ns, double *cpu_ns, unsigned *retaken,
+                        unsigned *disturbed) {
+  for (unsigned tries = 0; nb_sample(fn, ctx, iterations, ns, cpu_ns); tries++) {
+    if (tries == 3 || *ns * (double)iterations > NB_RETAKE_MAX_NS) {
+      ++*disturbed;
+      return;
+    }
+    ++*retaken;
+  }
+}
+
 size_t nb_calibrate_iterations(nb_work_fn *fn, void *ctx, double min_time) {
   const nb_clock *c = nb_clock_init();
   double floor_ns = 1000 * fmax(c->resolution_ns, c->overhead_ns);
@@ -393,13 +404,7 @@ int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r
     for (unsigned i = 0; i < r->repetitions; i++) {
       /* a disturbed sample is taken again, a bounded number of times: on a
        * machine that is never quiet the result is kept and flagged below */
-      for (unsigned tries = 0; nb_sample(fn, ctx, r->iterations, &r->ns[i], &r->cpu_ns[i]); tries++) {
-        if (tries == 3) {
-          r->disturbed++;
-          break;
-        }
-        r->retaken++;
-      }
+      nb_sample_retaking(fn, ctx, r->iterations, &r->ns[i], &r->cpu_ns[i], &r->retaken, &r->disturbed);
     }
     r->st = nb_stats_of(r->ns, r->repetitions);
     r->noisy = r->st.cv > NB_NOISY_CV || r->st.mad_pct > NB_NOISY_MAD_PCT;

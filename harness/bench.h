@@ -96,7 +96,7 @@ typedef struct {
   double *cpu_ns;       /* per-call thread CPU time of each sample */
   nb_stats st;          /* of ns */
   unsigned retaken;     /* samples disturbed by the machine and taken again */
-  unsigned disturbed;   /* samples kept although disturbed (retakes ran out) */
+  unsigned disturbed;   /* samples kept although disturbed (retakes ran out, or too long to retake) */
   unsigned reruns;      /* whole measurements repeated because the spread was high */
   int noisy;            /* the spread stayed high: do not trust the median */
 } nb_result;
@@ -104,6 +104,12 @@ typedef struct {
 /* Spread above which a measurement is repeated, then flagged noisy. */
 #define NB_NOISY_CV 0.05
 #define NB_NOISY_MAD_PCT 2.0
+/* A disturbed sample longer than this is kept, not taken again: one
+ * preemption or steal tick (a few ms) moves it by a few percent, which the
+ * median over the repetitions absorbs, while on a machine that is not quiet
+ * every sample this long is disturbed, so retakes only multiply the time
+ * (a 1.3 s call of the PyTorch peer was taken 40 times for 5 samples). */
+#define NB_RETAKE_MAX_NS 50e6
 
 /* Iterations per sample so that one sample lasts >= min_time and >= 1000x
  * the clock's resolution and overhead. Runs fn (also as warm-up). */
@@ -112,6 +118,10 @@ size_t nb_calibrate_iterations(nb_work_fn *fn, void *ctx, double min_time);
  * Returns 1 if the machine disturbed it (involuntary context switch, steal
  * time on the pinned CPU), else 0. */
 int nb_sample(nb_work_fn *fn, void *ctx, size_t iterations, double *ns, double *cpu_ns);
+/* One sample; a disturbed one is taken again, up to three times, unless
+ * it lasted over NB_RETAKE_MAX_NS; counts retakes and kept disturbed ones. */
+void nb_sample_retaking(nb_work_fn *fn, void *ctx, size_t iterations, double *ns, double *cpu_ns, unsigned *retaken,
+                        unsigned *disturbed);
 /* Warm-up, calibration, repetitions, retakes. 0, or -1 (out of memory). */
 int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r);
 void nb_result_free(nb_result *r);

@@ -321,49 +321,59 @@ int nb_measure_probe(nb_probe p, nb_workload *w, const nb_measure_opts *o, nb_re
 /* ---- k-way interleaved comparison ---------------------------------------------------- */
 
 void nb_interleaved_free(nb_interleaved *r) {
-  free(r->iterations), free(r->ns), free(r->st), free(r->noisy), free(r->rows_per_s);
+  free(r->iterations), free(r->ns), free(r->st), free(r->noisy), free(r->rows_per_s), free(r->bytes);
   memset(r, 0, sizeof *r);
 }
 
-int nb_interleave(const nb_kernel *const *ks, nb_workload *const *ws, size_t n, const nb_measure_opts *o,
-                  nb_interleaved *out, char *err, size_t errn) {
+/* One item of a comparison: a kernel, or (k NULL) a probe, on its workload. */
+typedef struct {
+  nb_work_fn *fn;
+  kctx k;
+  pctx p;
+} item;
+
+static void *item_ctx(item *it) { return it->k.k ? (void *)&it->k : (void *)&it->p; }
+
+int nb_interleave(const nb_kernel *const *ks, const nb_probe *probes, nb_workload *const *ws, size_t n,
+                  const nb_measure_opts *o, nb_interleaved *out, char *err, size_t errn) {
   memset(out, 0, sizeof *out);
   out->n = n;
   out->rounds = o->repetitions ? o->repetitions : 21;
-  kctx *c = calloc(n ? n : 1, sizeof *c);
+  item *c = calloc(n ? n : 1, sizeof *c);
   out->iterations = calloc(n ? n : 1, sizeof *out->iterations);
   out->ns = calloc(n * out->rounds + 1, sizeof *out->ns);
   out->st = calloc(n ? n : 1, sizeof *out->st);
   out->noisy = calloc(n ? n : 1, sizeof *out->noisy);
   out->rows_per_s = calloc(n ? n : 1, sizeof *out->rows_per_s);
-  if (!c || !out->iterations || !out->ns || !out->st || !out->noisy || !out->rows_per_s) {
+  out->bytes = calloc(n ? n : 1, sizeof *out->bytes);
+  if (!c || !out->iterations || !out->ns || !out->st || !out->noisy || !out->rows_per_s || !out->bytes) {
     free(c);
     nb_interleaved_free(out);
     snprintf(err, errn, "out of memory");
     return -1;
   }
   for (size_t i = 0; i < n; i++) {
-    c[i] = (kctx){ks[i], ws[i]};
-    if (check(ks[i], ws[i], err, errn)) {
-      free(c);
-      nb_interleaved_free(out);
-      return -1;
+    if (ks[i]) {
+      c[i] = (item){run_kernel, {ks[i], ws[i]}, {0}};
+      out->bytes[i] = nb_workload_bytes(ws[i], ks[i]);
+      if (check(ks[i], ws[i], err, errn)) {
+        free(c);
+        nb_interleaved_free(out);
+        return -1;
+      }
+    } else {
+      c[i] = (item){run_probe, {0}, {probes[i], ws[i], ws[i]->rows * ws[i]->d * nb_dtype_size(ws[i]->dtype) / 4}};
+      out->bytes[i] = nb_probe_bytes(probes[i], ws[i]);
     }
-    out->iterations[i] = nb_calibrate_iterations(run_kernel, &c[i], o->min_time);
+    out->iterations[i] = nb_calibrate_iterations(c[i].fn, item_ctx(&c[i]), o->min_time);
   }
   double cpu, warm;
-  for (size_t i = 0; i < n; i++) nb_sample(run_kernel, &c[i], out->iterations[i], &warm, &cpu);
+  for (size_t i = 0; i < n; i++) nb_sample(c[i].fn, item_ctx(&c[i]), out->iterations[i], &warm, &cpu);
   for (unsigned r = 0; r < out->rounds; r++)
     for (size_t j = 0; j < n; j++) {
       size_t i = (j + r) % n;
-      for (unsigned tries = 0; nb_sample(run_kernel, &c[i], out->iterations[i], &out->ns[i * out->rounds + r], &cpu);
-           tries++) {
-        if (tries == 3) {
-          out->disturbed++;
-          break;
-        }
-        out->retaken++;
-      }
+      nb_sample_retaking(c[i].fn, item_ctx(&c[i]), out->iterations[i], &out->ns[i * out->rounds + r], &cpu,
+                         &out->retaken, &out->disturbed);
     }
   for (size_t i = 0; i < n; i++) {
     out->st[i] = nb_stats_of(&out->ns[i * out->rounds], out->rounds);
@@ -374,14 +384,22 @@ int nb_interleave(const nb_kernel *const *ks, nb_workload *const *ws, size_t n, 
   return 0;
 }
 
-nb_ratio nb_interleaved_ratio(const nb_interleaved *r, nb_workload *const *ws, size_t i, size_t j) {
+/* The median over rounds of (u_j / t_j) / (u_i / t_i), u: units per call. */
+static nb_ratio ratio_of(const nb_interleaved *r, size_t i, size_t j, double ui, double uj) {
   nb_ratio q = {NAN, NAN, NAN};
   double *v = malloc(r->rounds * sizeof *v);
   if (!v) return q;
-  double rows = (double)ws[j]->rows / (double)ws[i]->rows;
-  for (unsigned k = 0; k < r->rounds; k++) v[k] = rows * r->ns[i * r->rounds + k] / r->ns[j * r->rounds + k];
+  for (unsigned k = 0; k < r->rounds; k++) v[k] = uj / ui * r->ns[i * r->rounds + k] / r->ns[j * r->rounds + k];
   q.ratio = nb_median(v, r->rounds);
   nb_bootstrap_median(v, r->rounds, 10000, 0.95, &q.lo, &q.hi);
   free(v);
   return q;
+}
+
+nb_ratio nb_interleaved_ratio(const nb_interleaved *r, nb_workload *const *ws, size_t i, size_t j) {
+  return ratio_of(r, i, j, (double)ws[i]->rows, (double)ws[j]->rows);
+}
+
+nb_ratio nb_interleaved_bw_ratio(const nb_interleaved *r, size_t i, size_t j) {
+  return ratio_of(r, i, j, r->bytes[i], r->bytes[j]);
 }

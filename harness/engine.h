@@ -65,11 +65,13 @@ int nb_measure_probe(nb_probe p, nb_workload *w, const nb_measure_opts *o, nb_re
 /* The bytes a probe moves per call on w. */
 double nb_probe_bytes(nb_probe p, const nb_workload *w);
 
-/* k-way interleaved comparison: in each round every kernel takes one
- * sample, starting from a different kernel each round, so a drift of the
- * machine reaches all of them alike. Kernel i runs on ws[i]: workloads of
- * different dtypes with the same rows and D compare in rows/s. A disturbed
- * sample is taken again (up to three times). */
+/* k-way interleaved comparison: in each round every item takes one
+ * sample, starting from a different item each round, so a drift of the
+ * machine reaches all of them alike. Item i is kernel ks[i], or when that
+ * is NULL the probe probes[i] (probes may be NULL when there is none), on
+ * ws[i]: workloads of different dtypes with the same rows and D compare in
+ * rows/s, a kernel and a probe in bytes/s. Disturbed samples are taken
+ * again as nb_sample_retaking does. */
 typedef struct {
   size_t n;
   unsigned rounds;
@@ -77,11 +79,12 @@ typedef struct {
   double *ns;         /* ns[i * rounds + r]: ns per call of kernel i in round r */
   nb_stats *st;       /* per kernel, over its rounds */
   int *noisy;         /* spread above NB_NOISY_CV or NB_NOISY_MAD_PCT */
-  double *rows_per_s; /* median per kernel */
+  double *rows_per_s; /* median per item */
+  double *bytes;      /* bytes per call, per item (nb_workload_bytes, nb_probe_bytes) */
   unsigned retaken, disturbed;
 } nb_interleaved;
-int nb_interleave(const nb_kernel *const *ks, nb_workload *const *ws, size_t n, const nb_measure_opts *o,
-                  nb_interleaved *out, char *err, size_t errn);
+int nb_interleave(const nb_kernel *const *ks, const nb_probe *probes, nb_workload *const *ws, size_t n,
+                  const nb_measure_opts *o, nb_interleaved *out, char *err, size_t errn);
 void nb_interleaved_free(nb_interleaved *r);
 
 /* Speed of kernel j over kernel i in rows/s: the median over rounds of
@@ -91,5 +94,7 @@ typedef struct {
   double ratio, lo, hi;
 } nb_ratio;
 nb_ratio nb_interleaved_ratio(const nb_interleaved *r, nb_workload *const *ws, size_t i, size_t j);
+/* The same in bytes/s: j's bandwidth over i's (a kernel against a probe). */
+nb_ratio nb_interleaved_bw_ratio(const nb_interleaved *r, size_t i, size_t j);
 
 #endif

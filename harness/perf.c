@@ -111,7 +111,8 @@ void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, 
     if (!isnan(r->frac_nt)) snprintf(fn, sizeof fn, "%.2f", r->frac_nt);
     if (r->k) snprintf(nr, sizeof nr, "%zu", r->rows), snprintf(rs, sizeof rs, "%.4g", r->rows_per_s);
     char notes[48] = "";
-    if (r->r.retaken) snprintf(notes, sizeof notes, "%u retaken, %u kept disturbed", r->r.retaken, r->r.disturbed);
+    if (r->r.retaken || r->r.disturbed)
+      snprintf(notes, sizeof notes, "%u retaken, %u kept disturbed", r->r.retaken, r->r.disturbed);
     fprintf(f, "%-34s %6zu %8s %7s %3u %12.1f %8.2f %10s %7s %7s %6.2f %6.2f %s%s\n", r->name, r->d,
             nb_ws_name(r->ws), nr, r->threads, r->r.st.median, r->gbps, rs, fc, fn, 100 * r->r.st.cv, r->r.st.mad_pct,
             r->r.noisy ? "NOISY " : "", notes);

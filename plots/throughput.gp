@@ -46,6 +46,9 @@ plot for [k = 1:words(kl2)] for [i = pos(kl2, k):pos(kl2, k)] data index (i - 1)
        lc rgb probe_color(word(pl2, k)) dt probe_dash(word(pl2, k)) lw 2 notitle
 
 set title "memory-bound: x + y = 4x the LLC"
+# the left panel's D axis: the panels read side by side, and a quick run's
+# memory-bound sweep has a single D (an empty range of its own)
+set xrange [GPVAL_X_MIN:GPVAL_X_MAX]
 unset label 1
 unset label 2
 set lmargin at screen 0.48

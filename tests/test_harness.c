@@ -238,7 +238,7 @@ static void test_interleave(void) {
     ok(0, "workloads for the interleave test");
     return;
   }
-  int rc = nb_interleave(ks, ws, 2, &o, &r, err, sizeof err);
+  int rc = nb_interleave(ks, NULL, ws, 2, &o, &r, err, sizeof err);
   int all = rc == 0 && r.n == 2 && r.rounds == 9;
   for (unsigned i = 0; all && i < 18; i++) all &= r.ns[i] > 0;
   ok(all && r.iterations[0] > 0 && r.iterations[1] > 0, "nb_interleave: every kernel timed in every round");
@@ -250,8 +250,20 @@ static void test_interleave(void) {
      "ratio: 1 against itself; else the median of per-round ratios, inside its interval");
   ok(near(r.rows_per_s[0], 8 / r.st[0].median * 1e9) && r.st[1].n == 9, "rows/s from each kernel's median");
   nb_interleaved_free(&r);
+  /* a probe against a kernel, in bytes/s: the copy moves x and y once
+   * (2 x 8 rows x 128 x 4 bytes), the kernel x, y and g once */
+  const nb_kernel *pk[2] = {NULL, ks[0]};
+  nb_probe pp[2] = {NB_PROBE_COPY, 0};
+  nb_workload *pw[2] = {&a, &a};
+  rc = nb_interleave(pk, pp, pw, 2, &o, &r, err, sizeof err);
+  for (int k = 0; rc == 0 && k < 9; k++) v[k] = (8704 / r.ns[9 + k]) / (8192 / r.ns[k]);
+  nb_ratio bw = rc ? (nb_ratio){0, 0, 0} : nb_interleaved_bw_ratio(&r, 0, 1);
+  ok(rc == 0 && r.bytes[0] == 8192 && r.bytes[1] == 8704 && near(bw.ratio, nb_median(v, 9)) && bw.lo <= bw.ratio &&
+         bw.ratio <= bw.hi,
+     "a probe interleaved with a kernel: bytes per call of each, the bandwidth ratio from the rounds");
+  nb_interleaved_free(&r);
   const nb_kernel *wrong[2] = {ks[1], ks[0]};
-  ok(nb_interleave(wrong, ws, 2, &o, &r, err, sizeof err) == -1 && strstr(err, "workload"),
+  ok(nb_interleave(wrong, NULL, ws, 2, &o, &r, err, sizeof err) == -1 && strstr(err, "workload"),
      "a kernel on a workload of another dtype is refused");
   nb_workload_free(&a);
   nb_workload_free(&b);
