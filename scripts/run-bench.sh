@@ -14,8 +14,9 @@
 # cache-resident (l2: x + y fill half of L2, where the kernels are
 # compute-bound) and memory-bound (mem: 4x the LLC); the accuracy sweep's
 # default grid; recommend at D = 4096 for the decode, batch and prefill
-# shapes (REPORT.md's "Ship this"). --quick: tiny grids (mem at D = 4096 only), for
-# development and the tests' fixture.
+# shapes (REPORT.md's "Ship this"). --quick: tiny grids (mem at D = 4096
+# and the fastest ISA of each algorithm only), for development and the
+# tests' fixture.
 set -euo pipefail
 quick=0
 if [ "${1:-}" = --quick ]; then quick=1; shift; fi
