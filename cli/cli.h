@@ -4,6 +4,7 @@
 #define NB_CLI_H
 
 #include "perf.h"
+#include "schema.h"
 
 #include <stddef.h>
 #include <stdio.h>

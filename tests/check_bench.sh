@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # TAP: the bench's tables, figures and report on a committed fixture
 # (tests/fixtures/bench: the CSVs of a real `ninja bench-quick` run).
-# Usage: check_bench.sh SRCDIR NORMBENCH
-#  - the fixture's CSV headers are the harness's columns (perf_columns.txt,
-#    nb_acc_cols in harness/sweep.c, `normbench list --csv`, bench/meanshift.c),
-#    so a changed harness makes a stale fixture fail here;
+# Usage: check_bench.sh SRCDIR NORMBENCH NB_MEANSHIFT
+#  - the fixture's CSV headers are the columns the binaries say they write
+#    (`--columns`), so a changed harness makes a stale fixture fail here;
 #  - every column the bench scripts read (col("..."), v("...")) is one the
 #    harness writes, or one of the bench's own tables;
 #  - a CSV missing a column stops the tables with a one-line error;
@@ -12,7 +11,7 @@
 #    stderr, files non-empty and of their format;
 #  - REPORT.md is generated with every section, and every figure it embeds exists.
 set -uo pipefail
-src=$1 nb=$2
+src=$1 nb=$2 meanshift=$3
 fix=$src/tests/fixtures/bench
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
@@ -20,18 +19,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 header() { grep -v '^#' "$1" | head -1; }
 
-perf_cols=$(sed -n 's/^\([a-z_0-9]*\): .*/\1/p' "$src/harness/perf_columns.txt" | paste -sd, -)
-acc_cols=$(sed -n '/nb_acc_cols\[\] = {/,/};/p' "$src/harness/sweep.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
-list_cols=$("$nb" list --csv | head -1)
-shift_cols=$(grep -o 'printf("op,[a-z_,]*' "$src/bench/meanshift.c" | sed 's/printf("//')
-rec_cols=$(sed -n '/rec_cols\[\] = {/,/};/p' "$src/cli/cmd_recommend.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
-[ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = harness/perf_columns.txt"
-[ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = nb_acc_cols"
-[ "$(header "$fix/bounds.csv")" = "$list_cols" ]; ok $? "fixture bounds.csv header = normbench list --csv"
+perf_cols=$("$nb" perf --columns)
+acc_cols=$("$nb" accuracy --columns)
+list_cols=$("$nb" list --columns)
+shift_cols=$("$meanshift" --columns)
+rec_cols=$("$nb" recommend --columns)
+[ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = normbench perf --columns"
+[ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = normbench accuracy --columns"
+[ "$(header "$fix/bounds.csv")" = "$list_cols" ] && [ "$("$nb" list --csv | head -1)" = "$list_cols" ]
+ok $? "fixture bounds.csv header = normbench list --columns = list --csv's"
 [ -n "$shift_cols" ] && [ "$(header "$fix/meanshift.csv")" = "$shift_cols" ]
-ok $? "fixture meanshift.csv header = bench/meanshift.c's"
+ok $? "fixture meanshift.csv header = nb_meanshift --columns"
 [ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]
-ok $? "fixture recommend.csv header = rec_cols in cli/cmd_recommend.c"
+ok $? "fixture recommend.csv header = normbench recommend --columns"
 
 # the bench's own tables (scripts/bench-tables.sh): err_ref.csv, ratio_all.csv
 own="op,dtype,kernel,err,d,working_set,ratio"
