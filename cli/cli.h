@@ -41,5 +41,6 @@ int cmd_accuracy(int argc, char **argv);
 int cmd_perf(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

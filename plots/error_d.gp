@@ -1,5 +1,5 @@
 # Max error against row length D, on the rows each kernel's declared bound
-# covers (scripts/bench-tables.sh), one panel per algorithm, colour by ISA;
+# covers (normbench report), one panel per algorithm, colour by ISA;
 # the declared bound (normbench list --csv --d D) dashed in the same colour.
 # Points a log axis cannot draw (error 0, no finite error) named at the top.
 # Variables: op, dt, tag (table err_<tag>).

@@ -105,13 +105,14 @@ step 5 "the kernel to ship: normbench recommend ${rec_args[*]}"
   >"$tmp/recommend.txt"
 
 step 6 "tables and plots"
-"$src/scripts/bench-render.sh" "$tmp" "$src"
+# the large files (tens of MB) compress about tenfold; normbench report
+# and zcat read them
+gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
+"$src/scripts/bench-render.sh" "$nb" "$tmp" "$src"
 
 step 7 "REPORT.md"
 echo "$(($(date +%s) - start))" >"$tmp/duration_s"
-NB_MACHINE_ID=$id "$src/scripts/bench-report.sh" "$tmp" >"$tmp/REPORT.md"
-# the two large files (tens of MB) compress about tenfold; zcat reads them
-gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
+"$nb" report --id "$id" "$tmp"
 
 chmod 755 "$tmp"
 dest=$root/$id

@@ -4,9 +4,9 @@
 # Usage: check_bench.sh SRCDIR NORMBENCH NB_MEANSHIFT
 #  - the fixture's CSV headers are the columns the binaries say they write
 #    (`--columns`), so a changed harness makes a stale fixture fail here;
-#  - every column the bench scripts read (col("..."), v("...")) is one the
-#    harness writes, or one of the bench's own tables;
-#  - a CSV missing a column stops the tables with a one-line error;
+#  - a folder normbench report cannot read (a column missing, a short line,
+#    a file missing, a corrupt .gz) stops it with a one-line error, before
+#    anything is written;
 #  - every figure renders in SVG and PNG: gnuplot exits 0 with nothing on
 #    stderr, files non-empty and of their format;
 #  - REPORT.md is generated with every section, and every figure it embeds exists.
@@ -33,28 +33,26 @@ ok $? "fixture meanshift.csv header = nb_meanshift --columns"
 [ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]
 ok $? "fixture recommend.csv header = normbench recommend --columns"
 
-# the bench's own tables (scripts/bench-tables.sh): err_ref.csv, ratio_all.csv
-own="op,dtype,kernel,err,d,working_set,ratio"
-known=",$perf_cols,$acc_cols,$list_cols,$shift_cols,$rec_cols,$own,"
-used=$(cat "$src"/scripts/bench-*.sh "$src/scripts/run-bench.sh" | grep -o '\(col\|v\)("[a-z_0-9]*"' |
-  sed 's/.*("//; s/"//' | sort -u)
-bad=""
-# a name ending in '_' is a prefix (v("hist_" j)): its columns are checked below
-for c in $used; do case $c in *_) continue ;; esac; case $known in *",$c,"*) ;; *) bad="$bad $c" ;; esac; done
-for j in $(seq 0 13); do case $known in *",hist_$j,"*) ;; *) bad="$bad hist_$j" ;; esac; done
-[ -n "$used" ] && [ -z "$bad" ]; ok $? "columns read by the bench scripts exist in the harness's CSVs${bad:+ (unknown:$bad)}"
-
-mkdir "$work/broken"
-cp "$fix"/*.csv "$fix/machine.txt" "$work/broken/"
-sed -i '1,/^name,/s/gbytes_per_s/gbps/' "$work/broken/perf.csv"
-msg=$("$src/scripts/bench-tables.sh" "$work/broken" 2>&1 >/dev/null); rc=$?
-[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | grep -c 'error:')" -ge 1 ] &&
-  printf '%s\n' "$msg" | grep -q "no column 'gbytes_per_s'"
-ok $? "a CSV without a column the tables read stops them with an error naming it"
+# a folder the report cannot read: one line on stderr naming the problem,
+# a non-zero exit, and nothing written
+bad_input() { # WHAT EXPECTED-MESSAGE SETUP-COMMAND...
+  local what=$1 want=$2; shift 2
+  rm -rf "$work/broken"; mkdir "$work/broken"
+  cp "$fix"/*.csv "$fix/machine.txt" "$work/broken/"
+  "$@"
+  msg=$("$nb" report "$work/broken" 2>&1 >/dev/null); rc=$?
+  [ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q "$want" &&
+    [ ! -e "$work/broken/tables" ] && [ ! -e "$work/broken/REPORT.md" ]
+  ok $? "report: $what: one-line error ($msg), nothing written"
+}
+bad_input "a column renamed" "no column 'gbytes_per_s'" sed -i '1,/^name,/s/gbytes_per_s/gbps/' "$work/broken/perf.csv"
+bad_input "a short line" "accuracy.csv line 3: 2 cells" sed -i '3s/^\([^,]*,[^,]*\),.*/\1/' "$work/broken/accuracy.csv"
+bad_input "no perf.csv" "perf.csv: no such file" rm "$work/broken/perf.csv"
+bad_input "a corrupt accuracy.csv.gz" "gzip" sh -c "mv '$work/broken/accuracy.csv' '$work/broken/accuracy.csv.gz'"
 
 mkdir "$work/r"
 cp "$fix"/*.csv "$fix/machine.txt" "$work/r/"
-"$src/scripts/bench-render.sh" "$work/r" "$src" 2>"$work/render.err"; rc=$?
+"$src/scripts/bench-render.sh" "$nb" "$work/r" "$src" 2>"$work/render.err"; rc=$?
 ok $rc "tables and plots render on the fixture (gnuplot silent on stderr)"
 [ $rc = 0 ] || sed 's/^/# /' "$work/render.err"
 # a table's blocks (two blank lines apart) are its '# label' lines: one
@@ -73,8 +71,9 @@ for f in $figs; do
   ok $? "$f.svg and $f.png written"
 done
 
-"$src/scripts/bench-report.sh" "$work/r" >"$work/r/REPORT.md" 2>"$work/report.err"; rc=$?
-[ $rc = 0 ] && [ ! -s "$work/report.err" ]; ok $? "bench-report.sh runs on the fixture, silent on stderr"
+"$nb" report "$work/r" >"$work/report.out" 2>"$work/report.err"; rc=$?
+[ $rc = 0 ] && [ ! -s "$work/report.err" ] && [ ! -s "$work/report.out" ]
+ok $? "normbench report runs on the fixture, silent"
 for s in "## Machine" "## Ship this" "## Fastest kernel" "## Accuracy per kernel" "## Figures" "### 1. Cost" \
          "### 2. Numerics" "### 3. The mean shift"; do
   grep -q "^$s" "$work/r/REPORT.md"; ok $? "REPORT.md has '$s'"
