@@ -213,9 +213,9 @@ static const char *label(char *buf, size_t n, const char *name) {
 
 /* ---- the folder's files ---- */
 
-enum { P_NAME, P_KIND, P_OP, P_DTYPE, P_D, P_WS, P_MEDIAN, P_GBPS, P_RPS, P_FCOPY, P_FNT, P_NOISY, P_N };
+enum { P_NAME, P_KIND, P_OP, P_DTYPE, P_D, P_WS, P_MEDIAN, P_GBPS, P_RPS, P_FCOPY, P_FNT, P_NOISY, P_ROWS, P_N };
 static const char *const perf_need[] = {"name", "kind", "op", "dtype", "d", "working_set", "median_ns",
-                                        "gbytes_per_s", "?rows_per_s", "frac_copy", "frac_nt", "noisy"};
+                                        "gbytes_per_s", "?rows_per_s", "frac_copy", "frac_nt", "noisy", "rows"};
 enum { A_KERNEL, A_OP, A_DTYPE, A_ALGO, A_D, A_DIST, A_N, A_MAXERR, A_CR, A_RCHK, A_MCHK, A_BOUND, A_BREACH, A_H0 };
 #define A_NCOL (A_H0 + 14)
 static const char *const acc_need[] = {"kernel", "op", "dtype", "algo", "d", "dist", "n", "max_err", "cr_rate",
@@ -814,8 +814,9 @@ static void r_ship(FILE *o, rep *r) {
   fputs("## Ship this\n\n", o);
   file *c = &r->rec;
   if (!c->present) {
-    fputs("No recommend.csv here (this run predates `normbench recommend` in the bench), so no\n"
-          "verdict: the tables below describe speed and accuracy, not the kernel to ship.\n\n",
+    fputs("No recommend.csv here (this run predates `normbench recommend` in the\n"
+          "bench), so no verdict: the tables below describe speed and accuracy, not\n"
+          "the kernel to ship.\n\n",
           o);
     return;
   }
@@ -880,9 +881,10 @@ static void r_fastest(FILE *o, rep *r) {
   fprintf(o, "## Fastest kernel per op, dtype and working set (D = %d)\n\n"
              "Cache-resident (l2): x + y fill half of L2 (compute-bound); memory-bound\n"
              "(mem): x + y fill 4x the last-level cache, at least 256 MiB, at most 1 GiB\n"
-             "and a quarter of RAM (the definitions of `normbench perf --help`). \"of probe\": the kernel's GB/s over the copy probe's at the\n"
-             "same working set (memory-bound: also over the non-temporal copy's). Error:\n"
-             "max on promised rows over the accuracy sweep at D = %d; bound: declared.\n"
+             "and a quarter of RAM (the definitions of `normbench perf --help`). \"of\n"
+             "probe\": the kernel's GB/s over the copy probe's at the same working set\n"
+             "(memory-bound: also over the non-temporal copy's). Error: max on promised\n"
+             "rows over the accuracy sweep at D = %d; bound: declared.\n"
              "This table describes perf's largest median, NOISY or not, at any\n"
              "accuracy; it is not a verdict: the kernel to ship is in \"Ship this\".\n\n"
              "| op | dtype | working set | kernel | GB/s | rows/s | of copy probe | of NT copy | max error | bound | noisy |\n"
@@ -894,10 +896,14 @@ static void r_fastest(FILE *o, rep *r) {
         ment *e = mget(&best, K3(ops[op], dtypes[t], m ? "mem" : "l2"), 0);
         if (!e) continue;
         size_t i = (size_t)mget(&idx, K3(ops[op], dtypes[t], m ? "mem" : "l2"), 0)->v;
-        const char *k = V(p, i, P_NAME);
+        const char *k = V(p, i, P_NAME), *rps = V(p, i, P_RPS);
         ment *er = mget(&r->errref, k, 0), *bd = mget(&B, K1(k), 0);
+        /* a perf.csv from before the rows_per_s column: the same figure
+         * from the columns it was derived from */
+        char rb[32];
+        if (!*rps) rps = numstr(rb, sizeof rb, num(V(p, i, P_ROWS)) / num(V(p, i, P_MEDIAN)) * 1e9);
         fprintf(o, "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s |\n", op_name(ops[op]), dtypes[t],
-                m ? "memory-bound" : "cache-resident", k, e->v, g3(x1, sizeof x1, V(p, i, P_RPS)),
+                m ? "memory-bound" : "cache-resident", k, e->v, g3(x1, sizeof x1, rps),
                 g3(x2, sizeof x2, V(p, i, P_FCOPY)), g3(x3, sizeof x3, V(p, i, P_FNT)),
                 g3(x4, sizeof x4, er ? er->s : NULL), bd && *bd->s ? bd->s : "-",
                 num(V(p, i, P_NOISY)) == 1 ? "NOISY" : "");
