@@ -1,5 +1,5 @@
-/* normbench report: a results folder's tables and REPORT.md
- * (harness/report.c). */
+/* normbench report: a results folder's tables and REPORT.md, or the
+ * comparison of several folders (harness/report.c). */
 #include "cli.h"
 
 #include "report.h"
@@ -9,19 +9,24 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: normbench report [--tables] [--id ID] [--out FILE] RESULTS_DIR\n\n"
+    "usage: normbench report [--tables] [--id ID] [--out FILE] RESULTS_DIR\n"
+    "       normbench report --compare [--out FILE] DIR DIR...\n\n"
     "Reads a results folder (`ninja bench`: perf.csv, accuracy.csv or accuracy.csv.gz,\n"
     "bounds.csv, and recommend.csv, meanshift.csv, machine.txt, duration_s when present) and\n"
     "writes RESULTS_DIR/tables/ (what plots/*.gp draw) and RESULTS_DIR/REPORT.md (or --out;\n"
     "'-' = stdout). --tables: the tables only (before the plots exist; REPORT.md lists the\n"
-    "PNGs in RESULTS_DIR/plots). --id: the machine id in the title (default: the folder's name).\n";
+    "PNGs in RESULTS_DIR/plots). --id: the machine id in the title (default: the folder's name).\n"
+    "--compare: per op, dtype, D and shape of each folder's recommend.csv, the kernel to ship\n"
+    "on each machine and what each machine loses running another's choice (from its own\n"
+    "perf.csv), as markdown on stdout or to --out. Folders are machines, named by their\n"
+    "folder names.\n";
 
 int cmd_report(int argc, char **argv) {
-  enum { O_TABLES = 1, O_ID, O_OUT, O_HELP };
+  enum { O_TABLES = 1, O_ID, O_OUT, O_COMPARE, O_HELP };
   static const struct option opts[] = {{"tables", 0, 0, O_TABLES}, {"id", 1, 0, O_ID},  {"out", 1, 0, O_OUT},
-                                       {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+                                       {"compare", 0, 0, O_COMPARE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
   nb_report_opts o = {0};
-  int ch;
+  int compare = 0, ch;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -29,14 +34,25 @@ int cmd_report(int argc, char **argv) {
     case O_TABLES: o.tables_only = 1; break;
     case O_ID: o.id = optarg; break;
     case O_OUT: o.out = optarg; break;
+    case O_COMPARE: compare = 1; break;
     case O_HELP: fputs(usage, stdout); return 0;
     default: return cli_error("report", "unknown or incomplete option '%s' (normbench report --help)", argv[optind - 1]);
     }
   }
   int n = argc - optind;
-  if (n != 1) return cli_error("report", "wants one results folder, got %d arguments", n);
+  if (compare) {
+    if (n < 1) return cli_error("report", "--compare wants one or more results folders");
+    if (o.tables_only || o.id) return cli_error("report", "--tables and --id do not go with --compare");
+  } else if (n != 1) {
+    return cli_error("report", "wants one results folder, got %d arguments (several machines: --compare)", n);
+  }
   if (cli_check_only) return 0;
   char err[1024];
+  if (compare) {
+    if (nb_report_compare((const char *const *)argv + optind, (size_t)n, o.out ? o.out : "-", err, sizeof err))
+      return cli_error("report", "%s", err), 3;
+    return 0;
+  }
   o.dir = argv[optind];
   if (nb_report(&o, err, sizeof err)) return cli_error("report", "%s", err), 3;
   return 0;

@@ -1282,3 +1282,220 @@ done:
   mfree(&r.errref), sl_free(&r.errref_rows);
   return rc;
 }
+
+/* ---- several machines ---- */
+
+#define MAXDIRS 8 /* folders of one machine */
+static const char *const runs_need[] = {"name", "runs_here"};
+
+typedef struct {
+  char id[128];
+  char *emulated; /* machine.txt's reason, or NULL */
+  file rec[MAXDIRS], perf[MAXDIRS], bounds[MAXDIRS];
+  size_t n;
+} machine;
+
+/* machine.txt's "id:" and "emulated:" lines (normbench cpu's, or perf's
+ * after "# ") */
+static void machine_txt(const char *dir, char *id, size_t idn, char **emulated) {
+  char path[4096], line[1024];
+  snprintf(path, sizeof path, "%s/machine.txt", dir);
+  FILE *f = fopen(path, "r");
+  for (; f && fgets(line, sizeof line, f);) {
+    char *s = line + (line[0] == '#' && line[1] == ' ' ? 2 : 0), *v;
+    s[strcspn(s, "\n")] = 0;
+    if (!strncmp(s, "id:", 3)) {
+      for (v = s + 3; *v == ' '; v++) {}
+      if (*v) snprintf(id, idn, "%s", v);
+    } else if (!strncmp(s, "emulated:", 9)) {
+      for (v = s + 9; *v == ' '; v++) {}
+      v[strcspn(v, "(")] = 0; /* perf's "(timings mean nothing)" */
+      for (size_t n = strlen(v); n && v[n - 1] == ' ';) v[--n] = 0;
+      if (*v && strcmp(v, "no") && !*emulated) *emulated = xstrdup(v);
+    }
+  }
+  if (f) fclose(f);
+}
+
+/* The median time of kernel k on machine m at D = d and working set ws
+ * (from the first of its folders that measured it), or NaN. */
+static double perf_time(machine *m, const char *k, const char *d, const char *ws) {
+  for (size_t j = 0; j < m->n; j++) {
+    file *p = &m->perf[j];
+    for (size_t i = 0; p->present && i < p->t.nrows; i++)
+      if (!strcmp(V(p, i, P_NAME), k) && !strcmp(V(p, i, P_WS), ws) && num(V(p, i, P_D)) == num(d))
+        return num(V(p, i, P_MEDIAN));
+  }
+  return NAN;
+}
+
+/* 1 when machine m's bounds.csv (normbench list) says k does not run there */
+static int runs_not(machine *m, const char *k) {
+  for (size_t j = 0; j < m->n; j++) {
+    file *b = &m->bounds[j];
+    for (size_t i = 0; b->present && i < b->t.nrows; i++)
+      if (!strcmp(V(b, i, 0), k)) return !strcmp(V(b, i, 1), "0");
+  }
+  return 0;
+}
+
+static void cmp_case(FILE *o, const char *key) {
+  char part[5][64];
+  for (int j = 0; j < 5; j++) {
+    size_t n = strcspn(key, "\034");
+    snprintf(part[j], sizeof part[j], "%.*s", (int)n, key);
+    key += n + (key[n] != 0);
+  }
+  fprintf(o, "| %s | %s | %s | %s | %s |", op_name(part[0]), part[1], part[2], part[3], part[4]);
+}
+
+static int cmp_write(FILE *o, machine *ms, size_t nm, const slist *cases, map *ship) {
+  char kb[512], mi[24];
+  fputs("# normbench on several machines\n\n"
+        "Written by `normbench report --compare` from each machine's results\n"
+        "folder: recommend.csv (the kernel to ship), perf.csv (what another\n"
+        "machine's choice costs), bounds.csv (which kernels run there) and\n"
+        "machine.txt (the machine id, and whether the run was emulated).\n\n"
+        "| machine | folders | timings |\n|---|---:|---|\n",
+        o);
+  for (size_t m = 0; m < nm; m++) {
+    fprintf(o, "| %s | %zu | ", ms[m].id, ms[m].n);
+    if (ms[m].emulated)
+      fprintf(o, "emulated (%s): not meaningful |\n", ms[m].emulated);
+    else
+      fputs("measured |\n", o);
+  }
+  fputs("\n## The kernel to ship on each machine\n\n"
+        "From each machine's recommend.csv at the budgets of REPORT.md's \"Ship\n"
+        "this\" (0.5 and 4 ulp): the kernel it ships (on a tie or a NOISY result,\n"
+        "recommend ships the more accurate of the two). \"-\": not measured there;\n"
+        "\"(emulated)\": the choice is the dispatcher's static one, not a timing.\n\n"
+        "| op | dtype | D | shape | budget |",
+        o);
+  for (size_t m = 0; m < nm; m++) fprintf(o, " %s |", ms[m].id);
+  fputs("\n|---|---|---:|---|---:|", o);
+  for (size_t m = 0; m < nm; m++) fputs("---|", o);
+  fputc('\n', o);
+  for (size_t c = 0; c < cases->n; c++) {
+    cmp_case(o, cases->s[c]);
+    for (size_t m = 0; m < nm; m++) {
+      snprintf(mi, sizeof mi, "%zu", m);
+      ment *e = mget(ship, K2(mi, cases->s[c]), 0);
+      fprintf(o, " %s%s |", e ? e->s : "-", e && ms[m].emulated ? " (emulated)" : "");
+    }
+    fputc('\n', o);
+  }
+  fputs("\n## What another machine's choice costs\n\n"
+        "Where two machines ship different kernels: machine M running machine O's\n"
+        "choice instead of its own, from M's own perf.csv at the same D and working\n"
+        "set (the shape): M's kernel's median time over O's kernel's, so below 1 is\n"
+        "what M loses (0.80x: 20% slower). \"not measured there\": M's perf.csv has\n"
+        "no row of one of the two kernels at that D and working set.\n\n"
+        "| op | dtype | D | shape | budget | machine | runs the choice of | that kernel | its speed there |\n"
+        "|---|---|---:|---|---:|---|---|---|---|\n",
+        o);
+  size_t rows = 0;
+  for (size_t c = 0; c < cases->n; c++) {
+    char d[64], ws[64];
+    const char *k = cases->s[c];
+    size_t n0 = strcspn(k, "\034"), n1 = strcspn(k + n0 + 1, "\034");
+    const char *dp = k + n0 + 1 + n1 + 1;
+    snprintf(d, sizeof d, "%.*s", (int)strcspn(dp, "\034"), dp);
+    const char *wp = dp + strlen(d) + 1;
+    snprintf(ws, sizeof ws, "%.*s", (int)strcspn(wp, "\034"), wp);
+    for (size_t m = 0; m < nm; m++) {
+      snprintf(mi, sizeof mi, "%zu", m);
+      ment *own = mget(ship, K2(mi, k), 0);
+      if (!own) continue;
+      for (size_t x = 0; x < nm; x++) {
+        char xi[24];
+        snprintf(xi, sizeof xi, "%zu", x);
+        ment *other = mget(ship, K2(xi, k), 0);
+        if (x == m || !other || !strcmp(other->s, own->s)) continue;
+        cmp_case(o, k);
+        fprintf(o, " %s | %s | %s | ", ms[m].id, ms[x].id, other->s);
+        double tm = perf_time(&ms[m], own->s, d, ws), tx = perf_time(&ms[m], other->s, d, ws);
+        if (runs_not(&ms[m], other->s))
+          fputs("does not run there", o);
+        else if (isnan(tm) || isnan(tx) || !(tx > 0))
+          fputs("not measured there", o);
+        else if (tm < tx)
+          fprintf(o, "%.2fx (%.0f%% slower)", tm / tx, 100 * (1 - tm / tx));
+        else
+          fprintf(o, "%.2fx (not slower)", tm / tx);
+        if (ms[m].emulated && !isnan(tm) && !isnan(tx)) fputs(", emulated: timings not meaningful", o);
+        fputs(" |\n", o);
+        rows++;
+      }
+    }
+  }
+  if (!rows) fputs("| every machine ships the same kernels | | | | | | | | |\n", o);
+  return 0;
+}
+
+int nb_report_compare(const char *const *dirs, size_t n, const char *path, char *err, size_t errn) {
+  machine *ms = xrealloc(NULL, n * sizeof *ms);
+  memset(ms, 0, n * sizeof *ms);
+  size_t nm = 0;
+  slist cases = {0};
+  map ship = {0};
+  int rc = -1;
+  char kb[512], mi[24], bb[32];
+  for (size_t i = 0; i < n; i++) {
+    char id[128], *emulated = NULL, d[4096];
+    snprintf(d, sizeof d, "%s", dirs[i]);
+    for (size_t l = strlen(d); l > 1 && d[l - 1] == '/';) d[--l] = 0;
+    const char *base = strrchr(d, '/');
+    snprintf(id, sizeof id, "%s", base ? base + 1 : d);
+    machine_txt(d, id, sizeof id, &emulated);
+    /* folders of one machine id merge into one column */
+    size_t m = 0;
+    while (m < nm && strcmp(ms[m].id, id)) m++;
+    if (m == nm) snprintf(ms[nm++].id, sizeof ms[m].id, "%s", id);
+    if (!ms[m].emulated) ms[m].emulated = emulated;
+    else free(emulated);
+    if (ms[m].n == MAXDIRS) {
+      snprintf(err, errn, "more than %d folders of machine %s", MAXDIRS, id);
+      goto done;
+    }
+    rep r = {.dir = d, .err = err, .errn = errn};
+    size_t j = ms[m].n++;
+    if (load(&r, &ms[m].rec[j], "recommend.csv", rec_need, R_N, 0) ||
+        load(&r, &ms[m].perf[j], "perf.csv", perf_need, P_N, 1) ||
+        load(&r, &ms[m].bounds[j], "bounds.csv", runs_need, 2, 1))
+      goto done;
+    file *c = &ms[m].rec[j];
+    snprintf(mi, sizeof mi, "%zu", m);
+    for (size_t row = 0; row < c->t.nrows; row++) {
+      double b = num(V(c, row, R_BUDGET));
+      if (b != 0.5 && b != 4) continue;
+      char k[512];
+      numstr(bb, sizeof bb, b);
+      snprintf(k, sizeof k, "%s\034%s", K4(V(c, row, R_OP), V(c, row, R_DTYPE), V(c, row, R_D), V(c, row, R_SHAPE)),
+               bb);
+      sl_add(&cases, k);
+      ment *e = mget(&ship, K2(mi, k), 1);
+      if (!e->s) e->s = V(c, row, R_SHIP);
+    }
+  }
+  nb_outfile w;
+  if (nb_out_open(&w, path)) {
+    snprintf(err, errn, "cannot write %s: %s", path, nb_out_why(&w));
+    goto done;
+  }
+  cmp_write(w.f, ms, nm, &cases, &ship);
+  if (nb_out_commit(&w)) {
+    snprintf(err, errn, "cannot write %s: %s", path, nb_out_why(&w));
+    goto done;
+  }
+  rc = 0;
+done:
+  for (size_t m = 0; m < nm; m++) {
+    for (size_t j = 0; j < ms[m].n; j++)
+      nb_csv_free(&ms[m].rec[j].t), nb_csv_free(&ms[m].perf[j].t), nb_csv_free(&ms[m].bounds[j].t);
+    free(ms[m].emulated);
+  }
+  free(ms);
+  sl_free(&cases), mfree(&ship);
+  return rc;
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ninja bench` / `ninja bench-quick`: the throughput sweep and the accuracy
 # sweep of every kernel that runs here, then tables, plots and REPORT.md,
-# into OUTROOT/<machine> (`normbench cpu --id`).
+# into OUTROOT/<machine> (`normbench cpu --id`), then OUTROOT/README.md:
+# every machine folder there side by side (`normbench report --compare`).
 # Usage: scripts/run-bench.sh [--quick] NORMBENCH NB_MEANSHIFT SRCDIR OUTROOT
 #
 # Everything is written to OUTROOT/.tmp-<machine>-XXXX first; only a
@@ -126,3 +127,10 @@ else
 fi
 trap - EXIT
 echo "bench: $dest complete in $(($(date +%s) - start)) s" >&2
+# every machine's results side by side (the folders with a recommend.csv)
+folders=()
+for d in "$root"/*/; do [ -f "$d/recommend.csv" ] && folders+=("$d"); done
+if [ ${#folders[@]} -gt 0 ]; then
+  "$nb" report --compare --out "$root/README.md" "${folders[@]}"
+  echo "bench: $root/README.md compares ${#folders[@]} machine folder(s)" >&2
+fi
