@@ -427,6 +427,7 @@ static int t_tput(rep *r) {
     if (out_close(r, &w) || !(o = out_open(r, &w, "tables/%s.gp", figs.s[f]))) goto done_d;
     fputs("names = \"", o), sl_print(o, &labs[f]), fputs("\"\n", o);
     fprintf(o, "inl2 = \"%s\"\ninmem = \"%s\"\n", inl2, inmem);
+    fprintf(o, "memrule = \"cache-resident speed < 1/%g of memory copy\"\n", 1 / NB_MEM_SWEEP_FRAC);
     if (out_close(r, &w)) goto done_d;
   }
   rc = 0;
@@ -1498,4 +1499,37 @@ done:
   free(ms);
   sl_free(&cases), mfree(&ship);
   return rc;
+}
+
+int nb_report_mem_sweep(const char *perf_csv, FILE *kernels, FILE *note, char *err, size_t errn) {
+  rep r = {.dir = ".", .err = err, .errn = errn};
+  file p = {0};
+  nb_csv_free(&p.t);
+  int rc = nb_csv_load(&p.t, perf_csv, err, errn);
+  if (rc) return rc > 0 ? snprintf(err, errn, "%s: no such file", perf_csv), -1 : -1;
+  for (size_t i = 0; i < P_N; i++)
+    if ((p.c[i] = nb_csv_find(&p.t, perf_need[i] + (*perf_need[i] == '?'))) < 0 && *perf_need[i] != '?') {
+      nb_csv_free(&p.t);
+      return fail(&r, "%s has no column '%s'", perf_csv, perf_need[i]);
+    }
+  double copy = NAN;
+  for (size_t i = 0; i < p.t.nrows; i++)
+    if (!strcmp(V(&p, i, P_NAME), "probe_copy") && !strcmp(V(&p, i, P_WS), "mem")) copy = num(V(&p, i, P_GBPS));
+  if (!(copy > 0)) {
+    nb_csv_free(&p.t);
+    return fail(&r, "%s has no memory-bound copy probe (probe_copy at working set mem)", perf_csv);
+  }
+  if (note)
+    fprintf(note, "# left out of the mem sweep (cache-resident GB/s < memory copy GB/s / %g at D = %d):\n",
+            1 / NB_MEM_SWEEP_FRAC, DREF);
+  for (size_t i = 0; i < p.t.nrows; i++) {
+    if (!strcmp(V(&p, i, P_KIND), "probe") || strcmp(V(&p, i, P_WS), "l2")) continue;
+    double g = num(V(&p, i, P_GBPS));
+    if (g >= copy * NB_MEM_SWEEP_FRAC)
+      fprintf(kernels, "%s\n", V(&p, i, P_NAME));
+    else if (note)
+      fprintf(note, "#   %s %.3g GB/s (copy %.3g)\n", V(&p, i, P_NAME), g, copy);
+  }
+  nb_csv_free(&p.t);
+  return 0;
 }

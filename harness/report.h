@@ -7,6 +7,7 @@
 #define NB_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
   const char *dir;    /* the results folder */
@@ -21,5 +22,20 @@ int nb_report(const nb_report_opts *o, char *err, size_t errn);
 /* The kernel to ship on each machine and what each loses running another
  * machine's choice, as markdown, to out (a path, "-" for stdout). */
 int nb_report_compare(const char *const *dirs, size_t n, const char *out, char *err, size_t errn);
+
+/* The bench's memory-bound sweep leaves out a kernel whose cache-resident
+ * GB/s at D = 4096 is below this fraction of the memory copy probe's: it
+ * is compute-bound at every working set (the scalar 16-bit kernels), so
+ * its memory-bound figure would repeat its cache-resident one, and at 4x
+ * the LLC one call takes seconds. The one statement of that rule: the
+ * bench asks nb_report_mem_sweep, and the throughput figures' note says it
+ * (tables/tput_*.gp's memrule). */
+#define NB_MEM_SWEEP_FRAC 0.1
+
+/* From perf_csv (a perf run of the cache-resident kernels and the memory
+ * copy probe): the kernels for the memory-bound sweep on kernels, one name
+ * a line; the note for machine.txt (the rule, then each kernel left out)
+ * on note when not NULL. 0, or -1 with a one-line reason in err. */
+int nb_report_mem_sweep(const char *perf_csv, FILE *kernels, FILE *note, char *err, size_t errn);
 
 #endif

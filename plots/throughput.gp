@@ -13,14 +13,14 @@ kmem = inmem
 pl2 = ''
 do for [k = 1:words(probes)] { if (word(probes, k) ne 'copy_nt') { pl2 = pl2.' '.word(probes, k) } }
 
-# kernels the memory-bound sweep left out (scripts/run-bench.sh), named
-# under the right panel
+# kernels the memory-bound sweep left out (the rule: memrule, from
+# normbench report), named under the right panel
 gone = ''
 do for [k = 1:words(kl2)] {
   if (strstrt(' '.kmem.' ', ' '.word(kl2, k).' ') == 0) { gone = gone.(gone eq '' ? '' : ', ').nth(names, word(kl2, k)) }
 }
 if (gone ne '') {
-  set label 1 'not run here (cache-resident speed < 1/10 of memory copy):' at screen 0.48, 0.055 left font ',10'
+  set label 1 'not run here ('.memrule.'):' at screen 0.48, 0.055 left font ',10'
   set label 2 gone at screen 0.48, 0.02 left font ',10' noenhanced
 }
 

@@ -55,31 +55,20 @@ step 1 "machine: $id"
 cat "$tmp/machine.txt" >&2
 
 step 2 "throughput: normbench perf ${perf_args[*]}"
-# A kernel whose cache-resident throughput is below a tenth of the memory
-# copy bandwidth is compute-bound at every working set (the scalar 16-bit
-# kernels, 0.03 to 0.7 GB/s here): at 4x the LLC one call takes seconds and
-# its mem figure would repeat its l2 one, so the mem sweep leaves it out.
-# A short pass at D = 4096 finds them; the list goes into machine.txt.
+# The mem sweep leaves out the kernels that are compute-bound at every
+# working set (the rule: NB_MEM_SWEEP_FRAC in harness/report.h); a short
+# pass at D = 4096 finds them, and the list goes into machine.txt.
 "$nb" perf --d 4096 --working-set l2,mem --repetitions 3 --min-time 0.001 --quiet \
   '--benchmark_filter=ws:l2$|^probe_copy/' --csv "$tmp/prepass.csv" >/dev/null
-awk -F, -f "$src/scripts/csv.awk" -f /dev/stdin "$tmp/prepass.csv" >"$tmp/mem_kernels" <<'EOF2'
-v("name") == "probe_copy" && v("working_set") == "mem" { copy = v("gbytes_per_s") }
-v("kind") != "probe" && v("working_set") == "l2" { n++; K[n] = v("name"); G[n] = v("gbytes_per_s") }
-END {
-  if (CSV_FAILED || copy == "") exit 2
-  for (i = 1; i <= n; i++) print K[i], (G[i] >= copy / 10 ? "mem" : "l2-only"), G[i], copy
-}
-EOF2
-mem_re=$(awk '$2 == "mem" { printf "%s%s", n++ ? "|" : "", $1 }' "$tmp/mem_kernels")
+mem_re=$("$nb" report --mem-sweep "$tmp/prepass.csv" --out "$tmp/mem_note" | paste -sd '|')
 "$nb" perf "${perf_args[@]}" "--benchmark_filter=ws:l2\$|^(probe_[a-z_]+|$mem_re)/" \
   --csv "$tmp/perf.csv" --json "$tmp/perf.json" | tee "$tmp/perf.txt" >&2
 {
   echo "# normbench perf: machine and build"
   grep '^#' "$tmp/perf.csv" | grep -v '^# bytes per call'
-  echo "# left out of the mem sweep (cache-resident GB/s < memory copy GB/s / 10 at D = 4096):"
-  awk '$2 == "l2-only" { printf "#   %s %.3g GB/s (copy %.3g)\n", $1, $3, $4 }' "$tmp/mem_kernels"
+  cat "$tmp/mem_note"
 } >>"$tmp/machine.txt"
-rm "$tmp/prepass.csv" "$tmp/mem_kernels"
+rm "$tmp/prepass.csv" "$tmp/mem_note"
 
 step 3 "accuracy: normbench accuracy ${acc_args[*]}"
 # exit 1 = a declared bound was breached: that is a result (REPORT.md
@@ -90,11 +79,9 @@ rc=0
 echo "accuracy exit status: $rc" >>"$tmp/accuracy.txt"
 
 step 4 "declared bounds (normbench list --csv --d D) and the mean-shift measurement"
-ds=$(awk -F, -f "$src/scripts/csv.awk" -f /dev/stdin "$tmp/accuracy.csv" <<'EOF2' | sort -un
-{ print v("d") }
-END { if (CSV_FAILED) exit 2 }
-EOF2
-)
+# the row lengths of the accuracy sweep: its "d" column, found by name
+dcol=$("$nb" accuracy --columns | tr , '\n' | grep -nx d | cut -d: -f1)
+ds=$(tail -n +2 "$tmp/accuracy.csv" | cut -d, -f"$dcol" | sort -un)
 first=1
 for d in $ds; do
   if [ $first = 1 ]; then "$nb" list --csv --d "$d"; first=0; else "$nb" list --csv --d "$d" | tail -n +2; fi

@@ -50,6 +50,24 @@ bad_input "a short line" "accuracy.csv line 3: 2 cells" sed -i '3s/^\([^,]*,[^,]
 bad_input "no perf.csv" "perf.csv: no such file" rm "$work/broken/perf.csv"
 bad_input "a corrupt accuracy.csv.gz" "gzip" sh -c "mv '$work/broken/accuracy.csv' '$work/broken/accuracy.csv.gz'"
 
+# the memory-bound sweep's rule on the fixture's D = 4096 rows: in it, the
+# kernels at or above a tenth of the memory copy's GB/s, the others in the note
+grep -v '^#' "$fix/perf.csv" | awk -F, 'NR == 1 || $5 == 4096 || $2 == "probe"' >"$work/pre.csv"
+"$nb" report --mem-sweep "$work/pre.csv" --out "$work/note" >"$work/mem"; rc=$?
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["name"] == "probe_copy" && $c["working_set"] == "mem" { copy = $c["gbytes_per_s"] }
+  $c["kind"] != "probe" && $c["working_set"] == "l2" { n++; k[n] = $c["name"]; g[n] = $c["gbytes_per_s"] }
+  END { for (i = 1; i <= n; i++) if (g[i] * 10 >= copy) print k[i] }' "$work/pre.csv")
+left=$(grep -c '^#   ' "$work/note")
+[ $rc = 0 ] && [ "$(cat "$work/mem")" = "$want" ] && [ -n "$want" ] && [ "$left" -ge 1 ] &&
+  [ $(($(wc -l <"$work/mem") + left)) = "$(grep -v '^#' "$work/pre.csv" | awk -F, '$2 != "probe" && $6 == "l2"' | wc -l)" ] &&
+  head -1 "$work/note" | grep -q 'memory copy GB/s / 10 at D = 4096'
+ok $? "report --mem-sweep: $(wc -l <"$work/mem") kernels at >= 1/10 of the copy's GB/s, $left left out and noted"
+grep -v probe_copy "$work/pre.csv" >"$work/nocopy.csv"
+msg=$("$nb" report --mem-sweep "$work/nocopy.csv" 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q 'no memory-bound copy probe'
+ok $? "report --mem-sweep without the copy probe: one-line error"
+
 mkdir "$work/r"
 cp "$fix"/*.csv "$fix/machine.txt" "$work/r/"
 "$src/scripts/bench-render.sh" "$nb" "$work/r" "$src" 2>"$work/render.err"; rc=$?
