@@ -366,6 +366,19 @@ static void pair(slist *l, const char *line, const char *x) {
   sl_add(l, b);
 }
 
+/* The figure "<kind>_<op>_<dtype>" of a row (op NULL: "<kind>_<dtype>"),
+ * added to figs: its index, or -1 past MAXF (the process ends on that
+ * error, so the caller's lists are not freed). */
+static long fig_add(rep *r, slist *figs, const char *kind, const char *op, const char *dt, const char *file) {
+  char fig[96];
+  if (op)
+    snprintf(fig, sizeof fig, "%s_%s_%s", kind, op, dt);
+  else
+    snprintf(fig, sizeof fig, "%s_%s", kind, dt);
+  size_t f = sl_add(figs, fig);
+  return f < MAXF ? (long)f : fail(r, "%s: more than %d figures of one kind", file, MAXF);
+}
+
 /* ---- tables/ ---- */
 
 /* Throughput (GB/s) against D, cache-resident (l2) and memory-bound (mem):
@@ -388,10 +401,9 @@ static int t_tput(rep *r) {
       sl_push(&mget(&P, K2(n, ws), 1)->list, V(p, i, P_GBPS));
       continue;
     }
-    char fig[64];
-    snprintf(fig, sizeof fig, "tput_%s_%s", V(p, i, P_OP), V(p, i, P_DTYPE));
-    size_t f = sl_add(&figs, fig);
-    if (f >= MAXF) return fail(r, "perf.csv: more than %d op x dtype figures", MAXF);
+    long f = fig_add(r, &figs, "tput", V(p, i, P_OP), V(p, i, P_DTYPE), "perf.csv");
+    if (f < 0) return -1;
+    const char *fig = figs.s[f];
     label(lb, sizeof lb, V(p, i, P_NAME));
     sl_add(&labs[f], lb);
     sl_add(&ds, V(p, i, P_D));
@@ -525,10 +537,9 @@ static int t_err(rep *r) {
   snprintf(dref, sizeof dref, "%d", DREF);
   for (size_t i = 0; i < b->t.nrows; i++) mget(&B, K2(V(b, i, B_NAME), V(b, i, B_D)), 1)->s = V(b, i, B_BOUND);
   for (size_t i = 0; i < a->t.nrows; i++) {
-    char fig[64];
-    snprintf(fig, sizeof fig, "err_%s_%s", V(a, i, A_OP), V(a, i, A_DTYPE));
-    size_t f = sl_add(&figs, fig);
-    if (f >= MAXF) return fail(r, "accuracy.csv: more than %d op x dtype figures", MAXF);
+    long f = fig_add(r, &figs, "err", V(a, i, A_OP), V(a, i, A_DTYPE), "accuracy.csv");
+    if (f < 0) return -1;
+    const char *fig = figs.s[f];
     label(lb, sizeof lb, V(a, i, A_KERNEL));
     sl_add(&labs[f], lb);
     sl_add(&ds, V(a, i, A_D));
@@ -607,10 +618,8 @@ static int t_pareto(rep *r) {
     if (!strcmp(V(p, i, P_KIND), "probe") || num(V(p, i, P_D)) != DREF || strcmp(V(p, i, P_WS), "l2") ||
         !mget(&r->errref, n, 0))
       continue;
-    char fig[64];
-    snprintf(fig, sizeof fig, "pareto_%s_%s", V(p, i, P_OP), V(p, i, P_DTYPE));
-    size_t f = sl_add(&figs, fig);
-    if (f >= MAXF) return fail(r, "perf.csv: more than %d op x dtype figures", MAXF);
+    long f = fig_add(r, &figs, "pareto", V(p, i, P_OP), V(p, i, P_DTYPE), "perf.csv");
+    if (f < 0) return -1;
     sl_add(&ks[f], n);
     mget(&S, K1(n), 1)->s = V(p, i, P_GBPS);
   }
@@ -686,10 +695,9 @@ static int t_shift_hist(rep *r) {
   for (size_t i = 0; i < a->t.nrows; i++) {
     const char *se = series(r, i, lb, sizeof lb), *dist = V(a, i, A_DIST);
     if (!strcmp(V(a, i, A_OP), "layernorm") && num(V(a, i, A_D)) == DREF && !strncmp(dist, "shift1", 6)) {
-      char fig[64];
-      snprintf(fig, sizeof fig, "shift_%s", V(a, i, A_DTYPE));
-      size_t f = sl_add(&sf, fig);
-      if (f >= MAXF) return fail(r, "accuracy.csv: more than %d dtypes", MAXF);
+      long f = fig_add(r, &sf, "shift", NULL, V(a, i, A_DTYPE), "accuracy.csv");
+      if (f < 0) return -1;
+      const char *fig = sf.s[f];
       sl_add(&sl[f], se);
       numstr(sb, sizeof sb, num(dist + 5));
       sl_add(&ss, sb);
@@ -697,10 +705,9 @@ static int t_shift_hist(rep *r) {
       e->s = emax(e->s, V(a, i, A_MAXERR));
     }
     if (strcmp(V(a, i, A_DTYPE), "f16")) {
-      char fig[64];
-      snprintf(fig, sizeof fig, "hist_%s_%s", V(a, i, A_OP), V(a, i, A_DTYPE));
-      size_t f = sl_add(&hf, fig);
-      if (f >= MAXF) return fail(r, "accuracy.csv: more than %d op x dtype figures", MAXF);
+      long f = fig_add(r, &hf, "hist", V(a, i, A_OP), V(a, i, A_DTYPE), "accuracy.csv");
+      if (f < 0) return -1;
+      const char *fig = hf.s[f];
       sl_add(&hl[f], se);
       for (int j = 0; j < 14; j++) {
         snprintf(jb, sizeof jb, "%d", j);
