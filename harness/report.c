@@ -560,6 +560,7 @@ static int t_err(rep *r) {
     blocks bl = {o, 0, 0};
     slist zero = {0}, inf = {0};
     char bounded[512] = "";
+    double lo = INFINITY, hi = 0; /* the figure's positive finite values: its one y range */
     for (size_t k = 0; k < labs[f].n; k++) {
       const char *lab = labs[f].s[k], *kn = mget(&KN, K2(figs.s[f], lab), 0)->s;
       block(&bl, lab, k == 0);
@@ -571,6 +572,11 @@ static int t_err(rep *r) {
         const char *bs = !bd || !*bd->s || !strcmp(bd->s, "none") || !strcmp(bd->s, "inf") ? "NaN" : bd->s;
         if (strcmp(bs, "NaN") && !any++)
           snprintf(bounded + strlen(bounded), sizeof bounded - strlen(bounded), " %zu", k + 1);
+        for (int c = 0; c < 2; c++) {
+          double v = num(c ? bs : e->s);
+          if (v > 0 && isfinite(v) && (c ? strcmp(bs, "NaN") != 0 : !is_inf_nan(e->s)))
+            lo = fmin(lo, v), hi = fmax(hi, v);
+        }
         if (num(e->s) == 0 && !is_inf_nan(e->s)) pair(&zero, lab, D[i]);
         if (is_inf_nan(e->s)) {
           pair(&inf, lab, D[i]);
@@ -590,6 +596,11 @@ static int t_err(rep *r) {
     if (out_close(r, &w) || !(o = out_open(r, &w, "tables/%s.gp", figs.s[f]))) goto done;
     fputs("names = \"", o), sl_print(o, &labs[f]), fputs("\"\n", o);
     fprintf(o, "bounded = \"%s\"\n", bounded);
+    /* whole decades around every error and bound of the figure, so that
+     * its panels share one scale and different kernels do not look alike */
+    if (hi > 0) lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi)));
+    if (!(hi > lo)) lo = hi > 0 ? lo : 0.1, hi = lo * 100;
+    fprintf(o, "ylo = %g\nyhi = %g\n", lo, hi);
     note(o, &zero, &inf, labs[f].n, "D = ");
     sl_free(&zero), sl_free(&inf);
     if (out_close(r, &w)) goto done;
