@@ -11,14 +11,17 @@
  * Both are averaged over the rows. Each op and dtype uses the registry's
  * first accurate kernel that runs here (correctly rounded), so what is
  * measured is the output format, not a kernel's error.
- * Usage: nb_meanshift [D [ROWS]]; CSV on stdout. */
+ * Usage: nb_meanshift [D [ROWS]]; CSV on stdout. nb_meanshift --columns: its
+ * header line. */
 #include "engine.h"
 #include "gen.h"
 #include "normbench.h"
+#include "schema.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const dists[] = {"normal", "shift1", "shift10", "shift1e2", "shift1e3"};
 static const double shifts[] = {0, 1, 10, 1e2, 1e3};
@@ -51,6 +54,10 @@ static size_t arg(const char *s, const char *what) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--columns")) {
+    nb_schema_header(stdout, &nb_schema_meanshift);
+    return 0;
+  }
   size_t d = argc > 1 ? arg(argv[1], "D") : 4096, rows = argc > 2 ? arg(argv[2], "ROWS") : 64;
   float *xf = malloc(d * sizeof *xf);
   void *x = malloc(d * 4), *g = malloc(d * 4), *b = malloc(d * 4), *y = malloc(d * 4);
@@ -59,7 +66,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "nb_meanshift: error: out of memory\n");
     return 3;
   }
-  printf("op,dtype,kernel,dist,shift,d,rows,spread,signal_err\n");
+  nb_schema_header(stdout, &nb_schema_meanshift);
   for (int op = NB_RMSNORM; op <= NB_LAYERNORM; op++) {
     for (int dt = NB_F32; dt <= NB_BF16; dt++) {
       const nb_kernel *k = accurate((nb_op)op, (nb_dtype)dt);

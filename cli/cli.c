@@ -30,6 +30,7 @@ static const struct {
     {"perf", cmd_perf, "throughput of the kernels next to the roofline probes (table, CSV, JSON)", 2},
     {"compare", cmd_compare, "kernels A and B interleaved: median time ratio with its interval", 2},
     {"recommend", cmd_recommend, "the kernel to use per op, dtype and D: accuracy gate, then timing; wisdom", 2},
+    {"report", cmd_report, "a results folder's tables and REPORT.md; --compare: several machines side by side", 2},
 };
 
 /* The message is escaped as a whole: file names and option values are

@@ -4,6 +4,7 @@
 #define NB_CLI_H
 
 #include "perf.h"
+#include "schema.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -40,5 +41,6 @@ int cmd_accuracy(int argc, char **argv);
 int cmd_perf(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -53,7 +53,7 @@ typedef struct {
 static void help(void) {
   printf(
       "usage: normbench accuracy [--kernel GLOB] [--op OPS] [--dtype DTS] [--d LIST] [--dist LIST]\n"
-      "                          [--eps LIST] [--rows N] [--seed S] [--csv FILE] [--thorough] [--jobs N]\n"
+      "                          [--eps LIST] [--rows N] [--seed S] [--csv FILE] [--thorough] [--jobs N] [--columns]\n"
       "                          [--quiet] [--list-dists]\n"
       "       normbench accuracy --input X.npy --weight G.npy [--bias B.npy] [--op ..] [--dtype ..] [--eps ..]\n"
       "       normbench accuracy --search --kernel GLOB --d LIST [--eps E] [--time SEC] [--save-worst DIR]\n\n"
@@ -75,6 +75,7 @@ static void help(void) {
       "                  --dtype f32,f16,bf16\n"
       "  --rows N        rows per cell (all D)          --seed S   generator seed (default 1)\n"
       "  --csv FILE      long-format CSV, one line per kernel x cell ('-' = stdout)\n"
+      "  --columns       print the CSV's header line and exit\n"
       "  --jobs N        threads (default: online CPUs) --quiet    no progress on stderr\n"
       "  --input X.npy   the user's rows ('<f4' or '<f2', 1-D or 2-D, C order) with --weight G.npy\n"
       "                  and --bias B.npy (LayerNorm); dtype defaults to the file's, op to both\n"
@@ -140,7 +141,7 @@ static int parse_dists(const char *s, opts *o, const char **bad) {
 
 static int parse(int argc, char **argv, opts *o) {
   enum { O_KERNEL = 256, O_OP, O_DTYPE, O_D, O_DIST, O_EPS, O_ROWS, O_SEED, O_CSV, O_THOROUGH, O_JOBS,
-         O_QUIET, O_LIST, O_INPUT, O_WEIGHT, O_BIAS, O_SAVE, O_SEARCH, O_TIME, O_HELP };
+         O_QUIET, O_LIST, O_INPUT, O_WEIGHT, O_BIAS, O_SAVE, O_SEARCH, O_TIME, O_HELP, O_COLUMNS };
   static const struct option lo[] = {
       {"kernel", 1, 0, O_KERNEL}, {"op", 1, 0, O_OP},         {"dtype", 1, 0, O_DTYPE},
       {"d", 1, 0, O_D},           {"dist", 1, 0, O_DIST},     {"eps", 1, 0, O_EPS},
@@ -148,7 +149,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"thorough", 0, 0, O_THOROUGH}, {"jobs", 1, 0, O_JOBS}, {"quiet", 0, 0, O_QUIET},
       {"list-dists", 0, 0, O_LIST}, {"input", 1, 0, O_INPUT}, {"weight", 1, 0, O_WEIGHT},
       {"bias", 1, 0, O_BIAS},     {"save-worst", 1, 0, O_SAVE}, {"search", 0, 0, O_SEARCH},
-      {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
+      {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {"columns", 0, 0, O_COLUMNS}, {0, 0, 0, 0}};
   static const char *const opn[] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"}, *const dtn[] = {"f32", "f16", "bf16"};
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.glob = "*", .seed = 1, .jobs = cpus > 0 ? (unsigned)cpus : 1, .time = 20};
@@ -208,6 +209,7 @@ static int parse(int argc, char **argv, opts *o) {
         return cli_error(CMD, "--time wants seconds in (0, 86400], got '%s'", optarg);
       break;
     case O_HELP: help(); return -1;
+    case O_COLUMNS: nb_schema_header(stdout, &nb_schema_accuracy); return -1;
     default: return cli_error(CMD, "unknown or incomplete option '%s' (normbench accuracy --help)", argv[optind - 1]);
     }
   }
@@ -416,7 +418,7 @@ static int write_csv(const opts *o, const nb_cell *cells, size_t nc, const nb_ke
                      const nb_metrics *m) {
   nb_outfile f;
   if (nb_out_open(&f, o->csv)) return cli_error(CMD, "cannot write %s: %s", o->csv, nb_out_why(&f)), 3;
-  nb_acc_csv_header(f.f);
+  nb_schema_header(f.f, &nb_schema_accuracy);
   for (size_t i = 0; i < nc; i++)
     for (size_t j = 0; j < nk; j++)
       if (m[i * nk + j].n) nb_acc_csv_row(f.f, ks[j], &cells[i], &m[i * nk + j]);

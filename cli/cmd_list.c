@@ -34,7 +34,8 @@ static void fmt_bound(char *buf, size_t n, double b) {
 
 int cmd_list(int argc, char **argv) {
   static const struct option opts[] = {
-      {"d", required_argument, 0, 'd'}, {"csv", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"d", required_argument, 0, 'd'}, {"csv", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+      {"columns", no_argument, 0, 'C'}, {0, 0, 0, 0}};
   size_t d = 4096;
   int csv = 0, c;
   optind = 1;
@@ -45,8 +46,9 @@ int cmd_list(int argc, char **argv) {
       if (cli_parse_size(optarg, &d) || d == 0) return cli_error("list", "--d wants a row length >= 1, got '%s'", optarg);
       break;
     case 'c': csv = 1; break;
+    case 'C': nb_schema_header(stdout, &nb_schema_list); return 0;
     case 'h':
-      printf("usage: normbench list [--d D] [--csv]\n\n"
+      printf("usage: normbench list [--d D] [--csv] [--columns]\n\n"
              "The kernel registry. 'bound' is the declared maximum error at row length D\n"
              "(default 4096), in ulps of the output format: componentwise for RMSNorm,\n"
              "floored (ulp of max(|v|, |g|)) for LayerNorm rows with mean|x|/sigma <= 10.\n"
@@ -59,7 +61,7 @@ int cmd_list(int argc, char **argv) {
   }
   if (optind < argc) return cli_error("list", "unexpected argument '%s'", argv[optind]);
   if (csv)
-    printf("name,op,dtype,algo,isa,runs_here,external,d,bound_ulp,range_lo,range_hi\n");
+    nb_schema_header(stdout, &nb_schema_list);
   else
     printf("%-36s %-10s %-5s %-8s %-10s %-5s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here",
            "bound@D", "range");

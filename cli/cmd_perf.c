@@ -76,7 +76,7 @@ int cli_write_records(const char *cmd, const char *path, const nb_machine *m, co
 /* Options of both commands share their codes, so one function parses the
  * options they have in common. */
 enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
-       O_BFILT, O_ROWS, O_THREADS, O_CACHES };
+       O_BFILT, O_ROWS, O_THREADS, O_CACHES, O_COLUMNS };
 
 /* --d, --working-set, --rows, --threads, --repetitions, --min-time, --csv,
  * --json, --caches: returns -1 when ch is not one of them, else 0 or the
@@ -145,7 +145,7 @@ static const char perf_usage[] =
     "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
-    "                      [--caches L1=48K,...]\n"
+    "                      [--caches L1=48K,...] [--columns]\n"
     "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
     "non-temporal copy) measured on the same bytes and threads. Default: D 4096, working sets\n"
@@ -154,8 +154,9 @@ static const char perf_usage[] =
     "and rows/s. --threads N splits each call's rows across N threads pinned to their own CPUs\n"
     "(the probes too). 'vs copy' = kernel bandwidth / copy probe's, 'vs NT' = / non-temporal\n"
     "copy's (mem and prefill). NOISY marks a result whose spread (cv > 5% or MAD > 2%) stayed\n"
-    "high after a re-run. --csv and --json write files (CSV columns: harness/perf_columns.txt;\n"
-    "JSON: Google Benchmark's schema, so its tools/compare.py reads it). --benchmark_filter\n"
+    "high after a re-run. --csv and --json write files (CSV: the columns --columns prints,\n"
+    "explained in harness/schema.c; JSON: Google Benchmark's schema, so its tools/compare.py\n"
+    "reads it). --benchmark_filter\n"
     "matches '<kernel>/d:<D>/ws:<ws>' (POSIX extended regex). Cache sizes as `normbench cpu`\n"
     "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
 
@@ -207,7 +208,7 @@ int cmd_perf(int argc, char **argv) {
       {"help", no_argument, 0, O_HELP},            {"benchmark_out", required_argument, 0, O_BOUT},
       {"benchmark_out_format", required_argument, 0, O_BFMT},
       {"benchmark_filter", required_argument, 0, O_BFILT},
-      {"caches", required_argument, 0, O_CACHES},
+      {"caches", required_argument, 0, O_CACHES}, {"columns", no_argument, 0, O_COLUMNS},
       {0, 0, 0, 0}};
   const char *glob = "*", *filter = NULL;
   nb_dtype dt;
@@ -243,6 +244,7 @@ int cmd_perf(int argc, char **argv) {
     case O_BFILT: filter = optarg; break;
     case O_QUIET: c.quiet = 1; break;
     case O_HELP: fputs(perf_usage, stdout); ws_help(stdout); return 0;
+    case O_COLUMNS: nb_schema_header(stdout, &nb_schema_perf); return 0;
     default: return cli_error("perf", "unknown or incomplete option '%s' (normbench perf --help)", argv[optind - 1]);
     }
   }
@@ -294,7 +296,7 @@ int cmd_perf(int argc, char **argv) {
 static const char compare_usage[] =
     "usage: normbench compare A B [C ...] [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                         [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
-    "                         [--caches L1=48K,...]\n\n"
+    "                         [--caches L1=48K,...] [--columns]\n\n"
     "Times kernels A, B, ... interleaved: each round samples every kernel once (at least\n"
     "--min-time seconds, default 0.01), starting from a different one each round, over\n"
     "--repetitions rounds (default 31). Every kernel normalizes the same rows of the same D,\n"
@@ -309,11 +311,7 @@ static const char compare_usage[] =
 
 #define MAX_CMP 16
 
-static const char *const cmp_cols[] = {"kernel", "op", "dtype", "d", "working_set", "rows", "threads", "rounds",
-                                       "iterations", "median_ns", "cv", "mad_pct", "noisy", "rows_per_s",
-                                       "gbytes_per_s", "speed_vs_a", "speed_lo", "speed_hi",
-                                       "bandwidth_vs_a", "bandwidth_lo", "bandwidth_hi"};
-#define NCMP_COLS (sizeof cmp_cols / sizeof cmp_cols[0])
+#define NCMP_COLS NB_CMP_NCOLS
 
 int cmd_compare(int argc, char **argv) {
   static const struct option opts[] = {
@@ -322,7 +320,7 @@ int cmd_compare(int argc, char **argv) {
       {"repetitions", required_argument, 0, O_REP}, {"min-time", required_argument, 0, O_MIN},
       {"csv", required_argument, 0, O_CSV},      {"json", required_argument, 0, O_JSON},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
-      {"caches", required_argument, 0, O_CACHES}, {0, 0, 0, 0}};
+      {"caches", required_argument, 0, O_CACHES}, {"columns", no_argument, 0, O_COLUMNS}, {0, 0, 0, 0}};
   common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01}, .threads = 1};
   int ch, rc, ws_given = 0;
   optind = 1;
@@ -336,6 +334,7 @@ int cmd_compare(int argc, char **argv) {
     switch (ch) {
     case O_QUIET: c.quiet = 1; break;
     case O_HELP: fputs(compare_usage, stdout); ws_help(stdout); return 0;
+    case O_COLUMNS: nb_schema_header(stdout, &nb_schema_compare); return 0;
     default: return cli_error("compare", "unknown or incomplete option '%s' (normbench compare --help)", argv[optind - 1]);
     }
   }
@@ -429,7 +428,7 @@ int cmd_compare(int argc, char **argv) {
              x[4].s, x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-",
              i % nk ? bw : "-", verdict, x[12].v ? " NOISY" : "");
     }
-    nb_records rec = {"normbench compare", NULL, 0, cmp_cols, NCMP_COLS, ncell * nk, v};
+    nb_records rec = {"normbench compare", NULL, 0, nb_schema_compare.cols, NCMP_COLS, ncell * nk, v};
     if (c.csv) rc = cli_write_records("compare", c.csv, &m, &rec, nb_records_write_csv);
     if (!rc && c.json) rc = cli_write_records("compare", c.json, &m, &rec, nb_records_write_json);
   }

@@ -175,12 +175,7 @@ static void choose(const cand *c, size_t n, const nb_interleaved *r, nb_workload
   if (!r) nb_set_policy(NB_POLICY_FASTEST, 0);
 }
 
-static const char *const rec_cols[] = {
-    "op", "dtype", "d", "shape", "rows", "threads", "budget_ulp", "ship", "ship_bound_ulp", "ship_measured_ulp",
-    "ship_rows_per_s", "ship_gbytes_per_s", "verdict", "fastest", "runner_up", "speed_vs_runner_up",
-    "speed_vs_runner_up_lo", "speed_vs_runner_up_hi", "fastest_noisy", "more_accurate_choice", "speed_vs_more_accurate",
-    "speed_vs_more_accurate_lo", "speed_vs_more_accurate_hi"};
-#define NREC_COLS (sizeof rec_cols / sizeof rec_cols[0])
+#define NREC_COLS NB_REC_NCOLS
 
 typedef struct {
   nb_val *v;
@@ -310,7 +305,7 @@ static void help(void) {
   printf("usage: normbench recommend [--op rmsnorm|layernorm|all] [--dtype f32|f16|bf16|all]\n"
          "                           [--d LIST] [--shape LIST] [--rows N] [--threads N]\n"
          "                           [--budget ULP] [--wisdom FILE] [--input X.npy [--weight G.npy]]\n"
-         "                           [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--no-timing]\n\n"
+         "                           [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--no-timing] [--columns]\n\n"
          "For each op, dtype, row length D (default 4096) and shape (default decode,batch,prefill;\n"
          "the names of perf's --working-set), times every kernel that runs here in one interleaved run\n"
          "(--repetitions rounds, default 21, of at least --min-time seconds, default 0.005) and\n"
@@ -353,14 +348,14 @@ static int load_array(const char *opt, const char *path, nb_array *a) {
 
 int cmd_recommend(int argc, char **argv) {
   enum { O_OP = 1, O_DT, O_BUDGET, O_D, O_SHAPE, O_ROWS, O_THREADS, O_WISDOM, O_INPUT, O_WEIGHT, O_REP, O_MIN,
-         O_CSV, O_JSON, O_NOTIME, O_HELP };
+         O_CSV, O_JSON, O_NOTIME, O_HELP, O_COLUMNS };
   static const struct option opts[] = {
       {"op", 1, 0, O_OP},         {"dtype", 1, 0, O_DT},       {"budget", 1, 0, O_BUDGET},
       {"d", 1, 0, O_D},           {"shape", 1, 0, O_SHAPE},    {"rows", 1, 0, O_ROWS},
       {"threads", 1, 0, O_THREADS}, {"wisdom", 1, 0, O_WISDOM}, {"input", 1, 0, O_INPUT},
       {"weight", 1, 0, O_WEIGHT}, {"repetitions", 1, 0, O_REP}, {"min-time", 1, 0, O_MIN},
       {"csv", 1, 0, O_CSV},       {"json", 1, 0, O_JSON},      {"no-timing", 0, 0, O_NOTIME},
-      {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
+      {"help", 0, 0, O_HELP},     {"columns", 0, 0, O_COLUMNS}, {0, 0, 0, 0}};
   int op = -1, dt = -1, no_timing = 0, ch, d_given = 0;
   size_t ds[MAX_D] = {4096}, nd = 1, nws = 3, rows = 0, v;
   nb_ws shapes[MAX_SHAPES] = {{NB_WS_DECODE, 0, 0}, {NB_WS_BATCH, 0, 0}, {NB_WS_PREFILL, 0, 0}};
@@ -429,6 +424,7 @@ int cmd_recommend(int argc, char **argv) {
     case O_JSON: json = optarg; break;
     case O_NOTIME: no_timing = 1; break;
     case O_HELP: help(); return 0;
+    case O_COLUMNS: nb_schema_header(stdout, &nb_schema_recommend); return 0;
     default: return cli_error("recommend", "unknown or incomplete option '%s' (normbench recommend --help)", argv[optind - 1]);
     }
   }
@@ -508,7 +504,7 @@ int cmd_recommend(int argc, char **argv) {
       snprintf(notes[s], sizeof notes[s], "shape %s: %s", nb_ws_name(shapes[s]), nb_ws_describe(shapes[s].kind));
       np[s] = notes[s];
     }
-    nb_records rec = {"normbench recommend", np, nws, rec_cols, NREC_COLS, rs.n, rs.v};
+    nb_records rec = {"normbench recommend", np, nws, nb_schema_recommend.cols, NREC_COLS, rs.n, rs.v};
     if (csv) rc = cli_write_records("recommend", csv, &m, &rec, nb_records_write_csv);
     if (!rc && json) rc = cli_write_records("recommend", json, &m, &rec, nb_records_write_json);
   }

@@ -1,5 +1,7 @@
 #include "perf.h"
 
+#include "schema.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +121,6 @@ void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, 
   }
 }
 
-const char nb_perf_csv_header[] =
-    "name,kind,op,dtype,d,working_set,ws_bytes,rows,threads,repetitions,iterations,retaken,disturbed,reruns,noisy,"
-    "median_ns,min_ns,mean_ns,stddev_ns,cv,mad_pct,cpu_median_ns,bytes_per_call,gbytes_per_s,rows_per_s,"
-    "copy_gbytes_per_s,frac_copy,nt_gbytes_per_s,frac_nt";
-
 static void csv_num(FILE *f, double v) {
   if (isnan(v)) fputs(",", f);
   else fprintf(f, ",%.6g", v);
@@ -131,7 +128,7 @@ static void csv_num(FILE *f, double v) {
 
 void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
   nb_machine_write(f, m, "# ");
-  fprintf(f, "%s\n", nb_perf_csv_header);
+  nb_schema_header(f, &nb_schema_perf);
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
     fprintf(f, "%s,%s,%s,%s,%zu,%s,%zu,%zu,%u,%u,%zu,%u,%u,%u,%d", r->name, row_kind(r),

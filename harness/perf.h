@@ -1,5 +1,5 @@
 /* Throughput runs of registry kernels and probes, and their writers: a
- * readable table, CSV (long format, the columns listed in perf_columns.txt)
+ * readable table, CSV (long format, the columns of nb_schema_perf)
  * and JSON in Google Benchmark's schema (tools/compare.py reads it). */
 #ifndef NB_PERF_H
 #define NB_PERF_H
@@ -40,8 +40,6 @@ int nb_perf_probe(nb_probe p, nb_workload *w, const nb_measure_opts *o, nb_perf_
  * the NT copy). */
 void nb_perf_link_probes(nb_perf_row *rows, size_t n);
 
-/* The CSV header, one line, no newline: the columns of perf_columns.txt. */
-extern const char nb_perf_csv_header[];
 void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
 void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
 void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);

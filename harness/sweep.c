@@ -4,23 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-const char *const nb_acc_cols[] = {
-    "kernel",    "op",          "dtype",       "algo",         "isa",       "d",
-    "dist",      "eps",         "rows",        "n",            "max_err",   "mean_err",
-    "max_comp",  "cr_rate",     "worst_row",   "worst_idx",    "worst_kappa", "max_kappa",
-    "rows_checked", "max_checked", "bound",    "breaches",     "hist_0",    "hist_1",
-    "hist_2",    "hist_3",      "hist_4",      "hist_5",       "hist_6",    "hist_7",
-    "hist_8",    "hist_9",      "hist_10",     "hist_11",      "hist_12",   "hist_13",
-};
-const size_t nb_acc_ncols = sizeof nb_acc_cols / sizeof nb_acc_cols[0];
-_Static_assert(sizeof nb_acc_cols / sizeof nb_acc_cols[0] == 22 + NB_HIST,
-               "one hist_j column per histogram bin");
-
-void nb_acc_csv_header(FILE *f) {
-  for (size_t i = 0; i < nb_acc_ncols; i++) fprintf(f, "%s%s", i ? "," : "", nb_acc_cols[i]);
-  fputc('\n', f);
-}
-
 /* Shortest text that reads back as the same double. */
 static void num(FILE *f, double v) {
   if (isnan(v))

@@ -19,14 +19,11 @@ typedef struct {
   const float *x, *g, *b; /* the user's rows instead of dist (dist NULL) */
 } nb_cell;
 
-/* The accuracy CSV: one row per kernel x cell, columns in this order.
- * hist_j counts outputs whose error (the max_err metric) is in
+/* The accuracy CSV: one row per kernel x cell, the columns of
+ * nb_schema_accuracy (schema.h). hist_j counts outputs whose error (the max_err metric) is in
  * [nb_hist_lo(j), nb_hist_lo(j + 1)): hist_0 = [0, 0.5), hist_1 = [0.5, 1),
  * hist_2 = [1, 2), ... hist_12 = [1024, 2048), hist_13 = [2048, inf] and
  * NaN-class mismatches. Empty bound: no promise for any row of the cell. */
-extern const char *const nb_acc_cols[];
-extern const size_t nb_acc_ncols;
-void nb_acc_csv_header(FILE *f);
 void nb_acc_csv_row(FILE *f, const nb_kernel *k, const nb_cell *c, const nb_metrics *m);
 
 /* Called after each finished cell, under a lock. */

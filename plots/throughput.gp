@@ -13,14 +13,14 @@ kmem = inmem
 pl2 = ''
 do for [k = 1:words(probes)] { if (word(probes, k) ne 'copy_nt') { pl2 = pl2.' '.word(probes, k) } }
 
-# kernels the memory-bound sweep left out (scripts/run-bench.sh), named
-# under the right panel
+# kernels the memory-bound sweep left out (the rule: memrule, from
+# normbench report), named under the right panel
 gone = ''
 do for [k = 1:words(kl2)] {
   if (strstrt(' '.kmem.' ', ' '.word(kl2, k).' ') == 0) { gone = gone.(gone eq '' ? '' : ', ').nth(names, word(kl2, k)) }
 }
 if (gone ne '') {
-  set label 1 'not run here (cache-resident speed < 1/10 of memory copy):' at screen 0.48, 0.055 left font ',10'
+  set label 1 'not run here ('.memrule.'):' at screen 0.48, 0.055 left font ',10'
   set label 2 gone at screen 0.48, 0.02 left font ',10' noenhanced
 }
 
@@ -36,12 +36,10 @@ set tmargin at screen 0.86
 set title "cache-resident: x + y = half of L2"
 set lmargin at screen 0.08
 set rmargin at screen 0.40
-# the legend beside the right panel: kernels from this panel (all of them
-# run here), probes from the right one (all three run there)
-set key at screen 0.995, 0.86 right top
+set key off
 plot for [k = 1:words(kl2)] for [i = pos(kl2, k):pos(kl2, k)] data index (i - 1) using 1:2 with linespoints \
        lc rgb algo_color(algo_of(nth(names, i))) dt isa_dash(isa_of(nth(names, i))) \
-       pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 title nth(names, i), \
+       pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 notitle, \
      for [k = 1:words(pl2)] value('l2_'.word(pl2, k)) with lines \
        lc rgb probe_color(word(pl2, k)) dt probe_dash(word(pl2, k)) lw 2 notitle
 
@@ -54,11 +52,20 @@ unset label 2
 set lmargin at screen 0.48
 set rmargin at screen 0.81
 unset ylabel
-set key at screen 0.995, 0.30 right top
 plot for [k = 1:words(kmem)] for [i = pos(kmem, k):pos(kmem, k)] data index (i - 1) using 1:3 with linespoints \
        lc rgb algo_color(algo_of(nth(names, i))) dt isa_dash(isa_of(nth(names, i))) \
        pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 notitle, \
      for [k = 1:words(probes)] value('mem_'.word(probes, k)) with lines \
-       lc rgb probe_color(word(probes, k)) dt probe_dash(word(probes, k)) lw 2 \
-       title 'probe: '.word(probes, k)
+       lc rgb probe_color(word(probes, k)) dt probe_dash(word(probes, k)) lw 2 notitle
+
+# the legend: every kernel (the left panel has them all), then the probes
+lx0 = 0.815; lx1 = 0.995; ly0 = 0.02; ly1 = 0.9
+@legend_panel
+set key font ',11' spacing 0.95 samplen 2
+plot for [k = 1:words(kl2)] for [i = pos(kl2, k):pos(kl2, k)] keyentry with linespoints \
+       lc rgb algo_color(algo_of(nth(names, i))) dt isa_dash(isa_of(nth(names, i))) \
+       pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 title nth(names, i), \
+     for [k = 1:words(probes)] keyentry with lines lc rgb probe_color(word(probes, k)) \
+       dt probe_dash(word(probes, k)) lw 2 title 'probe: '.word(probes, k), \
+     @legend_end
 unset multiplot

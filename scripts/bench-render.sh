@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Tables and figures of a results folder: scripts/bench-tables.sh, then each
-# plots/<figure>.gp rendered to RESULTS_DIR/plots/<name>.svg and .png.
-# Usage: scripts/bench-render.sh RESULTS_DIR SRCDIR
+# Tables and figures of a results folder: `normbench report --tables`, then
+# each plots/<figure>.gp rendered to RESULTS_DIR/plots/<name>.svg and .png.
+# Usage: scripts/bench-render.sh NORMBENCH RESULTS_DIR SRCDIR
 # gnuplot's stderr is kept; any message on it (a warning included) fails the
 # render, since a warning there means a figure that does not show what it says.
 set -euo pipefail
-dir=$(cd "$1" && pwd) src=$2
-"$src/scripts/bench-tables.sh" "$dir"
+nb=$(realpath "$1") dir=$(cd "$2" && pwd) src=$3
+"$nb" report --tables "$dir"
 mkdir -p "$dir/plots"
 cd "$src"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ninja bench` / `ninja bench-quick`: the throughput sweep and the accuracy
 # sweep of every kernel that runs here, then tables, plots and REPORT.md,
-# into OUTROOT/<machine> (`normbench cpu --id`).
+# into OUTROOT/<machine> (`normbench cpu --id`), then OUTROOT/README.md:
+# every machine folder there side by side (`normbench report --compare`).
 # Usage: scripts/run-bench.sh [--quick] NORMBENCH NB_MEANSHIFT SRCDIR OUTROOT
 #
 # Everything is written to OUTROOT/.tmp-<machine>-XXXX first; only a
@@ -60,40 +61,24 @@ step 1 "machine: $id"
 cat "$tmp/machine.txt" >&2
 
 step 2 "throughput: normbench perf ${perf_args[*]}"
-# A kernel whose cache-resident throughput is below a tenth of the memory
-# copy bandwidth is compute-bound at every working set (the scalar 16-bit
-# kernels, 0.03 to 0.7 GB/s here): at 4x the LLC one call takes seconds and
-# its mem figure would repeat its l2 one, so the mem sweep leaves it out.
-# A short pass at D = 4096 finds them; the list goes into machine.txt. A
-# quick run also leaves out all but the fastest ISA of each algorithm (op,
-# dtype, algorithm: cache-resident GB/s in that pass; every peer runs).
+# The mem sweep leaves out the kernels that are compute-bound at every
+# working set (the rule: NB_MEM_SWEEP_FRAC in harness/report.h); a short
+# pass at D = 4096 finds them, and the list goes into machine.txt. A quick
+# run also leaves out all but the fastest ISA of each algorithm (op, dtype,
+# algorithm, by that pass; every peer runs).
 "$nb" perf --d 4096 --working-set l2,mem --repetitions 3 --min-time 0.001 --quiet \
   '--benchmark_filter=ws:l2$|^probe_copy/' --csv "$tmp/prepass.csv" >/dev/null
-awk -F, -v quick=$quick -f "$src/scripts/csv.awk" -f /dev/stdin "$tmp/prepass.csv" >"$tmp/mem_kernels" <<'EOF2'
-v("name") == "probe_copy" && v("working_set") == "mem" { copy = v("gbytes_per_s") }
-v("kind") != "probe" && v("working_set") == "l2" { n++; K[n] = v("name"); G[n] = v("gbytes_per_s") }
-function algo(name) { return name ~ /_external_/ ? name : substr(name, 1, match(name, /_[a-z0-9]+$/) - 1) }
-END {
-  if (CSV_FAILED || copy == "") exit 2
-  for (i = 1; i <= n; i++) if (quick && G[i] >= copy / 10 && G[i] > best[algo(K[i])]) best[algo(K[i])] = G[i]
-  for (i = 1; i <= n; i++)
-    print K[i], (G[i] < copy / 10 ? "l2-only" : quick && G[i] < best[algo(K[i])] ? "quick-skip" : "mem"), G[i], copy
-}
-EOF2
-mem_re=$(awk '$2 == "mem" { printf "%s%s", n++ ? "|" : "", $1 }' "$tmp/mem_kernels")
+fastest=()
+[ $quick = 0 ] || fastest=(--fastest-isa)
+mem_re=$("$nb" report --mem-sweep "$tmp/prepass.csv" "${fastest[@]}" --out "$tmp/mem_note" | paste -sd '|')
 "$nb" perf "${perf_args[@]}" "--benchmark_filter=ws:l2\$|^(probe_[a-z_]+|$mem_re)/d:$mem_d/" \
   --csv "$tmp/perf.csv" --json "$tmp/perf.json" | tee "$tmp/perf.txt" >&2
 {
   echo "# normbench perf: machine and build"
   grep '^#' "$tmp/perf.csv" | grep -v '^# bytes per call'
-  echo "# left out of the mem sweep (cache-resident GB/s < memory copy GB/s / 10 at D = 4096):"
-  awk '$2 == "l2-only" { printf "#   %s %.3g GB/s (copy %.3g)\n", $1, $3, $4 }' "$tmp/mem_kernels"
-  if [ $quick = 1 ]; then
-    echo "# quick run: the mem sweep ran the fastest ISA of each algorithm (cache-resident GB/s at D = 4096), left out:"
-    awk '$2 == "quick-skip" { printf "#   %s %.3g GB/s\n", $1, $3 }' "$tmp/mem_kernels"
-  fi
+  cat "$tmp/mem_note"
 } >>"$tmp/machine.txt"
-rm "$tmp/prepass.csv" "$tmp/mem_kernels"
+rm "$tmp/prepass.csv" "$tmp/mem_note"
 
 step 3 "accuracy: normbench accuracy ${acc_args[*]}"
 # exit 1 = a declared bound was breached: that is a result (REPORT.md
@@ -104,11 +89,9 @@ rc=0
 echo "accuracy exit status: $rc" >>"$tmp/accuracy.txt"
 
 step 4 "declared bounds (normbench list --csv --d D) and the mean-shift measurement"
-ds=$(awk -F, -f "$src/scripts/csv.awk" -f /dev/stdin "$tmp/accuracy.csv" <<'EOF2' | sort -un
-{ print v("d") }
-END { if (CSV_FAILED) exit 2 }
-EOF2
-)
+# the row lengths of the accuracy sweep: its "d" column, found by name
+dcol=$("$nb" accuracy --columns | tr , '\n' | grep -nx d | cut -d: -f1)
+ds=$(tail -n +2 "$tmp/accuracy.csv" | cut -d, -f"$dcol" | sort -un)
 first=1
 for d in $ds; do
   if [ $first = 1 ]; then "$nb" list --csv --d "$d"; first=0; else "$nb" list --csv --d "$d" | tail -n +2; fi
@@ -120,13 +103,14 @@ step 5 "the kernel to ship: normbench recommend ${rec_args[*]}"
   >"$tmp/recommend.txt"
 
 step 6 "tables and plots"
-"$src/scripts/bench-render.sh" "$tmp" "$src"
+# the large files (tens of MB) compress about tenfold; normbench report
+# and zcat read them
+gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
+"$src/scripts/bench-render.sh" "$nb" "$tmp" "$src"
 
 step 7 "REPORT.md"
 echo "$(($(date +%s) - start))" >"$tmp/duration_s"
-NB_MACHINE_ID=$id "$src/scripts/bench-report.sh" "$tmp" >"$tmp/REPORT.md"
-# the two large files (tens of MB) compress about tenfold; zcat reads them
-gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
+"$nb" report --id "$id" "$tmp"
 
 chmod 755 "$tmp"
 dest=$root/$id
@@ -140,3 +124,10 @@ else
 fi
 trap - EXIT
 echo "bench: $dest complete in $(($(date +%s) - start)) s" >&2
+# every machine's results side by side (the folders with a recommend.csv)
+folders=()
+for d in "$root"/*/; do [ -f "$d/recommend.csv" ] && folders+=("$d"); done
+if [ ${#folders[@]} -gt 0 ]; then
+  "$nb" report --compare --out "$root/README.md" "${folders[@]}"
+  echo "bench: $root/README.md compares ${#folders[@]} machine folder(s)" >&2
+fi

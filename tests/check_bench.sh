@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # TAP: the bench's tables, figures and report on a committed fixture
 # (tests/fixtures/bench: the CSVs of a real `ninja bench-quick` run).
-# Usage: check_bench.sh SRCDIR NORMBENCH
-#  - the fixture's CSV headers are the harness's columns (perf_columns.txt,
-#    nb_acc_cols in harness/sweep.c, `normbench list --csv`, bench/meanshift.c),
-#    so a changed harness makes a stale fixture fail here;
-#  - every column the bench scripts read (col("..."), v("...")) is one the
-#    harness writes, or one of the bench's own tables;
-#  - a CSV missing a column stops the tables with a one-line error;
+# Usage: check_bench.sh SRCDIR NORMBENCH NB_MEANSHIFT
+#  - the fixture's CSV headers are the columns the binaries say they write
+#    (`--columns`), so a changed harness makes a stale fixture fail here;
+#  - a folder normbench report cannot read (a column missing, a short line,
+#    a file missing, a corrupt .gz) stops it with a one-line error, before
+#    anything is written;
 #  - every figure renders in SVG and PNG: gnuplot exits 0 with nothing on
 #    stderr, files non-empty and of their format;
 #  - REPORT.md is generated with every section, and every figure it embeds exists.
 set -uo pipefail
-src=$1 nb=$2
+src=$1 nb=$2 meanshift=$3
 fix=$src/tests/fixtures/bench
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
@@ -20,41 +19,76 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 header() { grep -v '^#' "$1" | head -1; }
 
-perf_cols=$(sed -n 's/^\([a-z_0-9]*\): .*/\1/p' "$src/harness/perf_columns.txt" | paste -sd, -)
-acc_cols=$(sed -n '/nb_acc_cols\[\] = {/,/};/p' "$src/harness/sweep.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
-list_cols=$("$nb" list --csv | head -1)
-shift_cols=$(grep -o 'printf("op,[a-z_,]*' "$src/bench/meanshift.c" | sed 's/printf("//')
-rec_cols=$(sed -n '/rec_cols\[\] = {/,/};/p' "$src/cli/cmd_recommend.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
-[ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = harness/perf_columns.txt"
-[ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = nb_acc_cols"
-[ "$(header "$fix/bounds.csv")" = "$list_cols" ]; ok $? "fixture bounds.csv header = normbench list --csv"
+perf_cols=$("$nb" perf --columns)
+acc_cols=$("$nb" accuracy --columns)
+list_cols=$("$nb" list --columns)
+shift_cols=$("$meanshift" --columns)
+rec_cols=$("$nb" recommend --columns)
+[ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = normbench perf --columns"
+[ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = normbench accuracy --columns"
+[ "$(header "$fix/bounds.csv")" = "$list_cols" ] && [ "$("$nb" list --csv | head -1)" = "$list_cols" ]
+ok $? "fixture bounds.csv header = normbench list --columns = list --csv's"
 [ -n "$shift_cols" ] && [ "$(header "$fix/meanshift.csv")" = "$shift_cols" ]
-ok $? "fixture meanshift.csv header = bench/meanshift.c's"
+ok $? "fixture meanshift.csv header = nb_meanshift --columns"
 [ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]
-ok $? "fixture recommend.csv header = rec_cols in cli/cmd_recommend.c"
+ok $? "fixture recommend.csv header = normbench recommend --columns"
 
-# the bench's own tables (scripts/bench-tables.sh): err_ref.csv, ratio_all.csv
-own="op,dtype,kernel,err,d,working_set,ratio"
-known=",$perf_cols,$acc_cols,$list_cols,$shift_cols,$rec_cols,$own,"
-used=$(cat "$src"/scripts/bench-*.sh "$src/scripts/run-bench.sh" | grep -o '\(col\|v\)("[a-z_0-9]*"' |
-  sed 's/.*("//; s/"//' | sort -u)
-bad=""
-# a name ending in '_' is a prefix (v("hist_" j)): its columns are checked below
-for c in $used; do case $c in *_) continue ;; esac; case $known in *",$c,"*) ;; *) bad="$bad $c" ;; esac; done
-for j in $(seq 0 13); do case $known in *",hist_$j,"*) ;; *) bad="$bad hist_$j" ;; esac; done
-[ -n "$used" ] && [ -z "$bad" ]; ok $? "columns read by the bench scripts exist in the harness's CSVs${bad:+ (unknown:$bad)}"
+# a folder the report cannot read: one line on stderr naming the problem,
+# a non-zero exit, and nothing written
+bad_input() { # WHAT EXPECTED-MESSAGE SETUP-COMMAND...
+  local what=$1 want=$2; shift 2
+  rm -rf "$work/broken"; mkdir "$work/broken"
+  cp "$fix"/*.csv "$fix/machine.txt" "$work/broken/"
+  "$@"
+  msg=$("$nb" report "$work/broken" 2>&1 >/dev/null); rc=$?
+  [ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q "$want" &&
+    [ ! -e "$work/broken/tables" ] && [ ! -e "$work/broken/REPORT.md" ]
+  ok $? "report: $what: one-line error ($msg), nothing written"
+}
+bad_input "a column renamed" "no column 'gbytes_per_s'" sed -i '1,/^name,/s/gbytes_per_s/gbps/' "$work/broken/perf.csv"
+bad_input "a short line" "accuracy.csv line 3: 2 cells" sed -i '3s/^\([^,]*,[^,]*\),.*/\1/' "$work/broken/accuracy.csv"
+bad_input "no perf.csv" "perf.csv: no such file" rm "$work/broken/perf.csv"
+bad_input "a corrupt accuracy.csv.gz" "gzip" sh -c "mv '$work/broken/accuracy.csv' '$work/broken/accuracy.csv.gz'"
 
-mkdir "$work/broken"
-cp "$fix"/*.csv "$fix/machine.txt" "$work/broken/"
-sed -i '1,/^name,/s/gbytes_per_s/gbps/' "$work/broken/perf.csv"
-msg=$("$src/scripts/bench-tables.sh" "$work/broken" 2>&1 >/dev/null); rc=$?
-[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | grep -c 'error:')" -ge 1 ] &&
-  printf '%s\n' "$msg" | grep -q "no column 'gbytes_per_s'"
-ok $? "a CSV without a column the tables read stops them with an error naming it"
+# the memory-bound sweep's rule on the fixture's D = 4096 rows: in it, the
+# kernels at or above a tenth of the memory copy's GB/s, the others in the note
+grep -v '^#' "$fix/perf.csv" | awk -F, 'NR == 1 || $5 == 4096 || $2 == "probe"' >"$work/pre.csv"
+"$nb" report --mem-sweep "$work/pre.csv" --out "$work/note" >"$work/mem"; rc=$?
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["name"] == "probe_copy" && $c["working_set"] == "mem" { copy = $c["gbytes_per_s"] }
+  $c["kind"] != "probe" && $c["working_set"] == "l2" { n++; k[n] = $c["name"]; g[n] = $c["gbytes_per_s"] }
+  END { for (i = 1; i <= n; i++) if (g[i] * 10 >= copy) print k[i] }' "$work/pre.csv")
+left=$(grep -c '^#   ' "$work/note")
+[ $rc = 0 ] && [ "$(cat "$work/mem")" = "$want" ] && [ -n "$want" ] && [ "$left" -ge 1 ] &&
+  [ $(($(wc -l <"$work/mem") + left)) = "$(grep -v '^#' "$work/pre.csv" | awk -F, '$2 != "probe" && $6 == "l2"' | wc -l)" ] &&
+  head -1 "$work/note" | grep -q 'memory copy GB/s / 10 at D = 4096'
+ok $? "report --mem-sweep: $(wc -l <"$work/mem") kernels at >= 1/10 of the copy's GB/s, $left left out and noted"
+# --fastest-isa (the quick bench): of those, the fastest of each op, dtype
+# and algorithm (the name without its ISA; every external peer kept)
+"$nb" report --mem-sweep "$work/pre.csv" --fastest-isa --out "$work/note2" >"$work/mem2"; rc=$?
+want2=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $c["name"] == "probe_copy" && $c["working_set"] == "mem" { copy = $c["gbytes_per_s"] }
+  $c["kind"] != "probe" && $c["working_set"] == "l2" {
+    n++; k[n] = $c["name"]; g[n] = $c["gbytes_per_s"]
+    a[n] = k[n]; sub(/_[a-z0-9]+$/, "", a[n]); if (k[n] ~ /_external_/) a[n] = k[n]
+  }
+  END {
+    for (i = 1; i <= n; i++) if (g[i] * 10 >= copy && (!(a[i] in best) || g[i] > best[a[i]])) best[a[i]] = g[i]
+    for (i = 1; i <= n; i++) if (g[i] * 10 >= copy && g[i] == best[a[i]] && !seen[a[i]]++) print k[i]
+  }' "$work/pre.csv")
+[ $rc = 0 ] && [ "$(cat "$work/mem2")" = "$want2" ] && [ "$(wc -l <"$work/mem2")" -lt "$(wc -l <"$work/mem")" ] &&
+  grep -q '^# quick run: the mem sweep ran the fastest ISA' "$work/note2" &&
+  [ $(($(wc -l <"$work/mem2") + $(grep -c '^#   ' "$work/note2"))) = \
+    "$(grep -v '^#' "$work/pre.csv" | awk -F, '$2 != "probe" && $6 == "l2"' | wc -l)" ]
+ok $? "report --mem-sweep --fastest-isa: $(wc -l <"$work/mem2") kernels, one per algorithm, the others noted"
+grep -v probe_copy "$work/pre.csv" >"$work/nocopy.csv"
+msg=$("$nb" report --mem-sweep "$work/nocopy.csv" 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q 'no memory-bound copy probe'
+ok $? "report --mem-sweep without the copy probe: one-line error"
 
 mkdir "$work/r"
 cp "$fix"/*.csv "$fix/machine.txt" "$work/r/"
-"$src/scripts/bench-render.sh" "$work/r" "$src" 2>"$work/render.err"; rc=$?
+"$src/scripts/bench-render.sh" "$nb" "$work/r" "$src" 2>"$work/render.err"; rc=$?
 ok $rc "tables and plots render on the fixture (gnuplot silent on stderr)"
 [ $rc = 0 ] || sed 's/^/# /' "$work/render.err"
 # a table's blocks (two blank lines apart) are its '# label' lines: one
@@ -73,8 +107,9 @@ for f in $figs; do
   ok $? "$f.svg and $f.png written"
 done
 
-"$src/scripts/bench-report.sh" "$work/r" >"$work/r/REPORT.md" 2>"$work/report.err"; rc=$?
-[ $rc = 0 ] && [ ! -s "$work/report.err" ]; ok $? "bench-report.sh runs on the fixture, silent on stderr"
+"$nb" report "$work/r" >"$work/report.out" 2>"$work/report.err"; rc=$?
+[ $rc = 0 ] && [ ! -s "$work/report.err" ] && [ ! -s "$work/report.out" ]
+ok $? "normbench report runs on the fixture, silent"
 for s in "## Machine" "## Ship this" "## Fastest kernel" "## Accuracy per kernel" "## Figures" "### 1. Cost" \
          "### 2. Numerics" "### 3. The mean shift"; do
   grep -q "^$s" "$work/r/REPORT.md"; ok $? "REPORT.md has '$s'"

@@ -5,8 +5,9 @@ tools/compare.py (gbench/util.py, gbench/report.py) reads: it filters on
 run_name or name with a regex, sorts on family_index,
 per_family_instance_index, run_type and repetition_index, pairs entries by
 name, and needs time_unit, real_time and cpu_time to compare; aggregates
-carry aggregate_name. CSV: the header equals harness/perf_columns.txt.
-Usage: check_perf_output.py NORMBENCH PERF_COLUMNS_TXT. TAP on stdout."""
+carry aggregate_name. CSV: the header equals `normbench perf --columns`, which starts with the
+columns perf has always written. Usage: check_perf_output.py NORMBENCH. TAP
+on stdout."""
 import csv
 import json
 import math
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-exe, columns_txt = sys.argv[1], sys.argv[2]
+exe = sys.argv[1]
 count = 0
 failed = 0
 
@@ -119,13 +120,16 @@ ok(common and {b["name"] for b in other} == set(common) and all(len(l) == len(r)
 changes = [(r[0]["real_time"] - l[0]["real_time"]) / l[0]["real_time"] for l, r in pairs]
 ok(changes and all(math.isfinite(c) for c in changes), "each relative change is a finite number")
 
-# CSV: header stability against the documented list
-with open(columns_txt) as f:
-    documented = [l.split(":")[0].strip() for l in f if l.strip() and not l.startswith("#")]
+# CSV: the header is what --columns says, and the columns other code reads
+# by position and name (results folders, scripts) keep their names and order:
+# new columns go at the end
+FROZEN = "name,kind,op,dtype,d,working_set,ws_bytes,rows,threads,repetitions,iterations,retaken,disturbed,reruns,noisy,median_ns,min_ns,mean_ns,stddev_ns,cv,mad_pct,cpu_median_ns,bytes_per_call,gbytes_per_s,rows_per_s,copy_gbytes_per_s,frac_copy,nt_gbytes_per_s,frac_nt".split(",")
+documented = subprocess.run([exe, "perf", "--columns"], capture_output=True, text=True).stdout.rstrip("\n").split(",")
 with open(cs) as f:
     lines = [l for l in f if not l.startswith("#")]
 header = lines[0].rstrip("\n")
-ok(header == ",".join(documented), "CSV header equals harness/perf_columns.txt")
+ok(header == ",".join(documented), "CSV header equals normbench perf --columns")
+ok(documented[:len(FROZEN)] == FROZEN, "perf's first %d columns keep their names and order" % len(FROZEN))
 rows = list(csv.DictReader(lines))
 ok(rows and all(len(r) == len(documented) and None not in r for r in rows), "every CSV row has every column")
 k = [r for r in rows if r["kind"] == "kernel"]

@@ -6,6 +6,7 @@
  *
  * usage: test_accuracy_cli PATH/TO/normbench */
 #include "arrays.h"
+#include "schema.h"
 #include "sweep.h"
 #include "tap.h"
 
@@ -105,11 +106,11 @@ static void header(void) {
       "worst_kappa,max_kappa,rows_checked,max_checked,bound,breaches,hist_0,hist_1,hist_2,hist_3,hist_4,"
       "hist_5,hist_6,hist_7,hist_8,hist_9,hist_10,hist_11,hist_12,hist_13";
   char joined[1024] = "";
-  for (size_t i = 0; i < nb_acc_ncols; i++) {
+  for (size_t i = 0; i < nb_schema_accuracy.n; i++) {
     if (i) strcat(joined, ",");
-    strcat(joined, nb_acc_cols[i]);
+    strcat(joined, nb_schema_accuracy.cols[i]);
   }
-  tap_ok(strcmp(joined, doc) == 0, "nb_acc_cols is the documented column list");
+  tap_ok(strcmp(joined, doc) == 0, "nb_schema_accuracy is the documented column list");
 }
 
 /* Every line after the header: kernel name and cell; each expected

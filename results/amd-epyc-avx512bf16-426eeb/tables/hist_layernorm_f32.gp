@@ -1,1 +1,1 @@
-names = "naive twopass welford accurate fast external"
+names = "naive twopass welford accurate fast external/onednn"

@@ -1,2 +1,2 @@
-names = "naive twopass welford accurate fast external"
+names = "naive twopass welford accurate fast external/onednn"
 note = "error 0 (exact, not drawn) at mu/sigma = 10000: every line; no finite error (NaN or inf output) at mu/sigma = 1000: naive"
