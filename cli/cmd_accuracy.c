@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CMD "accuracy"
@@ -95,21 +94,6 @@ static void list_dists(void) {
          "rows with the eps list put the mean square far below, near and far above eps.\n");
 }
 
-/* Comma list of names from `names` into a bit set. */
-static int parse_set(const char *s, const char *const *names, int n, unsigned *out) {
-  char buf[256];
-  if (strlen(s) >= sizeof buf) return -1;
-  strcpy(buf, s);
-  *out = 0;
-  for (char *sv = NULL, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
-    int k = 0;
-    while (k < n && strcmp(t, names[k])) k++;
-    if (k == n) return -1;
-    *out |= 1u << k;
-  }
-  return *out ? 0 : -1;
-}
-
 static int parse_eps(const char *s, opts *o) {
   char buf[1024];
   if (strlen(s) >= sizeof buf) return -1;
@@ -149,10 +133,9 @@ static int parse(int argc, char **argv, opts *o) {
       {"list-dists", 0, 0, O_LIST}, {"input", 1, 0, O_INPUT}, {"weight", 1, 0, O_WEIGHT},
       {"bias", 1, 0, O_BIAS},     {"save-worst", 1, 0, O_SAVE}, {"search", 0, 0, O_SEARCH},
       {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
-  static const char *const opn[] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"}, *const dtn[] = {"f32", "f16", "bf16"};
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.glob = "*", .seed = 1, .jobs = cpus > 0 ? (unsigned)cpus : 1, .time = 20};
-  int c;
+  int c, rc;
   size_t v;
   const char *bad = NULL;
   optind = 1;
@@ -161,18 +144,13 @@ static int parse(int argc, char **argv, opts *o) {
     switch (c) {
     case O_KERNEL: o->glob = optarg; break;
     case O_OP:
-      if (parse_set(optarg, opn, NB_NOPS, &o->ops))
-        return cli_error(CMD, "--op wants rmsnorm, layernorm, addrmsnorm and/or rmsnorm1p, got '%s'", optarg);
+      if ((rc = cli_opt_ops(CMD, optarg, &o->ops))) return rc;
       break;
     case O_DTYPE:
-      if (parse_set(optarg, dtn, 3, &o->dts)) return cli_error(CMD, "--dtype wants f32, f16 and/or bf16, got '%s'", optarg);
+      if ((rc = cli_opt_dtypes(CMD, optarg, &o->dts))) return rc;
       break;
     case O_D:
-      if (cli_parse_size_list(optarg, o->d, MAXL, &o->nd))
-        return cli_error(CMD, "--d wants a comma-separated list of row lengths, got '%s'", optarg);
-      for (size_t i = 0; i < o->nd; i++)
-        if (o->d[i] < 1 || o->d[i] > (1u << 24))
-          return cli_error(CMD, "--d: row length %zu is outside [1, 16777216]", o->d[i]);
+      if ((rc = cli_opt_d(CMD, optarg, o->d, MAXL, &o->nd, (size_t)1 << 24))) return rc;
       break;
     case O_DIST:
       if (parse_dists(optarg, o, &bad))
@@ -183,17 +161,16 @@ static int parse(int argc, char **argv, opts *o) {
         return cli_error(CMD, "--eps wants a comma-separated list of finite floats >= 0, got '%s'", optarg);
       break;
     case O_ROWS:
-      if (cli_parse_size(optarg, &o->rows) || o->rows < 1 || o->rows > (1u << 20))
-        return cli_error(CMD, "--rows wants a number of rows in [1, 1048576], got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--rows", optarg, 1, (size_t)1 << 20, &o->rows))) return rc;
       break;
     case O_SEED:
-      if (cli_parse_size(optarg, &v)) return cli_error(CMD, "--seed wants a non-negative integer, got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--seed", optarg, 0, (size_t)-1, &v))) return rc;
       o->seed = v;
       break;
     case O_CSV: o->csv = optarg; break;
     case O_THOROUGH: o->thorough = 1; break;
     case O_JOBS:
-      if (cli_parse_size(optarg, &v) || v < 1 || v > 256) return cli_error(CMD, "--jobs wants 1..256, got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--jobs", optarg, 1, 256, &v))) return rc;
       o->jobs = (unsigned)v;
       break;
     case O_QUIET: o->quiet = 1; break;
@@ -204,8 +181,7 @@ static int parse(int argc, char **argv, opts *o) {
     case O_SAVE: o->save = optarg; break;
     case O_SEARCH: o->search = 1; break;
     case O_TIME:
-      if (cli_parse_double(optarg, &o->time) || !(o->time > 0) || o->time > 86400)
-        return cli_error(CMD, "--time wants seconds in (0, 86400], got '%s'", optarg);
+      if ((rc = cli_opt_seconds(CMD, "--time", optarg, 86400, &o->time))) return rc;
       break;
     case O_HELP: help(); return -1;
     default: return cli_error(CMD, "unknown or incomplete option '%s' (normbench accuracy --help)", argv[optind - 1]);
@@ -424,23 +400,9 @@ static int write_csv(const opts *o, const nb_cell *cells, size_t nc, const nb_ke
   return 0;
 }
 
-typedef struct {
-  double t0, last;
-  int quiet;
-} prog;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void progress(size_t done, size_t total, void *ctx) {
-  prog *p = ctx;
-  double t = now();
-  if (p->quiet || (done < total && t - p->last < 0.5)) return;
-  p->last = t;
-  fprintf(stderr, "\rnormbench accuracy: %zu/%zu cells, %.0f s%s", done, total, t - p->t0, done == total ? "\n" : "");
+  (void)total; /* counted at the start */
+  cli_progress_step(ctx, done, "cells");
 }
 
 static int report(const opts *o, const nb_cell *cells, size_t nc, const nb_kernel *const *ks, size_t nk,
@@ -456,7 +418,8 @@ static int report(const opts *o, const nb_cell *cells, size_t nc, const nb_kerne
 static int run_cells(const opts *o, nb_cell *cells, size_t nc, const nb_kernel *const *ks, size_t nk) {
   nb_metrics *m = malloc(nc * nk * sizeof *m);
   if (!m) return cli_error(CMD, "out of memory for %zu results", nc * nk), 3;
-  prog p = {now(), 0, o->quiet};
+  cli_progress p;
+  cli_progress_start(&p, CMD, nc, o->quiet);
   if (!o->quiet)
     fprintf(stderr, "normbench accuracy: %zu kernels, %zu cells, %u threads (MPFR %s)\n", nk, nc, o->jobs,
             mpfr_buildopt_tls_p() ? "thread-safe" : "not thread-safe: 1 thread");

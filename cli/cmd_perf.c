@@ -19,16 +19,6 @@
 #define MAX_WS 8
 #define MAX_K 256
 
-static int parse_ws_list(const char *s, nb_ws *out, size_t *n) {
-  char buf[256];
-  if (strlen(s) >= sizeof buf) return -1;
-  strcpy(buf, s);
-  *n = 0;
-  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-    if (*n == MAX_WS || nb_ws_parse(t, &out[(*n)++])) return -1;
-  return *n ? 0 : -1;
-}
-
 /* Options perf and compare share. */
 typedef struct {
   size_t d[MAX_D], nd;
@@ -40,16 +30,6 @@ typedef struct {
   int quiet;
   const char *caches; /* --caches, else NORMBENCH_CACHES, else detected */
 } common;
-
-static double now_s(void) { return nb_gettime_ns() * 1e-9; }
-
-/* One progress line per step once a run has taken a few seconds. */
-static void progress(const common *c, double t0, size_t done, size_t total, const char *what) {
-  double el = now_s() - t0;
-  if (c->quiet || el < 3 || done == 0) return;
-  fprintf(stderr, "normbench: [%zu/%zu] %s  (%.0f s elapsed, ~%.0f s left)\n", done + 1, total, what, el,
-          el / done * (total - done));
-}
 
 static int write_file(const char *cmd, const char *path, const nb_machine *m, const nb_perf_row *rows, size_t n,
                       void (*w)(FILE *, const nb_machine *, const nb_perf_row *, size_t)) {
@@ -84,41 +64,26 @@ enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_
 static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_t min_reps) {
   size_t v;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  int rc;
   switch (ch) {
-  case O_D:
-    if (cli_parse_size_list(arg, c->d, MAX_D, &c->nd))
-      return cli_error(cmd, "--d wants a list of row lengths >= 1, got '%s'", arg);
-    for (size_t i = 0; i < c->nd; i++)
-      if (c->d[i] == 0 || c->d[i] > (1u << 24)) return cli_error(cmd, "--d: %zu is out of [1, 2^24]", c->d[i]);
-    return 0;
-  case O_WS:
-    if (parse_ws_list(arg, c->ws, &c->nws))
-      return cli_error(cmd,
-                       "--working-set wants l1, l2, llc, mem, decode, batch, prefill, rows:N or a byte count "
-                       ">= 256, got '%s'",
-                       arg);
-    return 0;
-  case O_ROWS:
-    if (cli_parse_size(arg, &c->rows) || c->rows == 0 || c->rows > (1u << 24))
-      return cli_error(cmd, "--rows wants rows per call in [1, 2^24], got '%s'", arg);
-    return 0;
+  case O_D: return cli_opt_d(cmd, arg, c->d, MAX_D, &c->nd, (size_t)1 << 24);
+  case O_WS: return cli_opt_ws(cmd, "--working-set", arg, c->ws, MAX_WS, &c->nws);
+  case O_ROWS: return cli_opt_count(cmd, "--rows", arg, 1, (size_t)1 << 24, &c->rows);
   case O_THREADS:
-    if (cli_parse_size(arg, &v) || v == 0 || (long)v > ncpu)
-      return cli_error(cmd, "--threads wants 1..%ld (the CPUs online), got '%s'", ncpu, arg);
+    if ((rc = cli_opt_count(cmd, "--threads", arg, 1, ncpu > 0 ? (size_t)ncpu : 1, &v))) return rc;
     c->threads = (unsigned)v;
     return 0;
   case O_REP:
-    if (cli_parse_size(arg, &v) || v < min_reps || v > 10000)
-      return cli_error(cmd, "--repetitions wants %zu..10000, got '%s'", min_reps, arg);
+    if ((rc = cli_opt_count(cmd, "--repetitions", arg, min_reps, 10000, &v))) return rc;
     c->mo.repetitions = (unsigned)v;
     return 0;
-  case O_CACHES:
+  case O_CACHES: {
+    size_t sizes[5];
+    if (nb_parse_caches(arg, sizes)) return cli_error(cmd, "--caches: '%s' is not like L1=48K,L2=1MiB,L3=32M", arg);
     c->caches = arg;
     return 0;
-  case O_MIN:
-    if (cli_parse_double(arg, &c->mo.min_time) || c->mo.min_time <= 0 || c->mo.min_time > 60)
-      return cli_error(cmd, "--min-time wants seconds in (0, 60], got '%s'", arg);
-    return 0;
+  }
+  case O_MIN: return cli_opt_seconds(cmd, "--min-time", arg, 60, &c->mo.min_time);
   case O_CSV: c->csv = arg; return 0;
   case O_JSON: c->json = arg; return 0;
   default: return -1;
@@ -142,9 +107,9 @@ static void ws_help(FILE *f) {
 }
 
 static const char perf_usage[] =
-    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
+    "usage: normbench perf [--kernel GLOB] [--filter REGEX] [--op LIST] [--dtype LIST]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
-    "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                      [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--quiet]\n"
     "                      [--caches L1=48K,...]\n"
     "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
@@ -155,43 +120,51 @@ static const char perf_usage[] =
     "(the probes too). 'vs copy' = kernel bandwidth / copy probe's, 'vs NT' = / non-temporal\n"
     "copy's (mem and prefill). NOISY marks a result whose spread (cv > 5% or MAD > 2%) stayed\n"
     "high after a re-run. --csv and --json write files (CSV columns: harness/perf_columns.txt;\n"
-    "JSON: Google Benchmark's schema, so its tools/compare.py reads it). --benchmark_filter\n"
-    "matches '<kernel>/d:<D>/ws:<ws>' (POSIX extended regex). Cache sizes as `normbench cpu`\n"
-    "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
+    "JSON: Google Benchmark's schema, so its tools/compare.py reads it); FILE '-' is standard\n"
+    "output, pure CSV or JSON, and the table goes to standard error. --kernel is a shell glob on\n"
+    "kernel names; --filter (or --benchmark_filter) a POSIX extended regex on each run's name\n"
+    "'<kernel>/d:<D>/ws:<ws>' (probes too). --op and --dtype take comma lists or 'all'. Sizes\n"
+    "take units (48K, 1MiB), times too (10ms, 0.5s; plain: seconds). Cache sizes as `normbench\n"
+    "cpu` shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
 
 /* Probes and kernels of one working set and D: one workload per dtype, the
  * probes on the f32 one (byte working sets: at the first D only, as the
- * bytes do not depend on D). */
+ * bytes do not depend on D). rows NULL: only counts the runs (*n) that
+ * pass the filters, so that progress counts what will run. */
 static int perf_cell(const common *c, const nb_machine *m, nb_ws ws, size_t id, const nb_kernel *const *ks,
-                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, double t0, size_t total) {
+                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, cli_progress *prog) {
   size_t d = c->d[id];
   int by_rows = ws.kind >= NB_WS_DECODE && ws.kind != NB_WS_PREFILL;
   char err[256], what[160];
   for (int dt = NB_F32; dt <= NB_BF16; dt++) {
-    int any = dt == NB_F32 && (id == 0 || by_rows);
-    for (size_t i = 0; i < nk; i++) any |= (int)ks[i]->dtype == dt;
-    if (!any) continue;
-    size_t r = nb_ws_rows_at(ws, m, d, nb_dtype_size((nb_dtype)dt));
     nb_workload w;
-    if (nb_workload_init(&w, NB_RMSNORM, (nb_dtype)dt, d, r, ws, c->threads))
-      return cli_error("perf", "cannot allocate %zu rows of D %zu (%s), or start %u threads", r, d, nb_ws_name(ws),
-                       c->threads);
+    int have_w = 0;
     for (size_t i = 0; i < NB_NPROBES + nk; i++) {
       int probe = i < NB_NPROBES;
       if (probe ? dt != NB_F32 || (id > 0 && !by_rows) : (int)ks[i - NB_NPROBES]->dtype != dt) continue;
       const char *name = probe ? nb_probe_name((nb_probe)i) : ks[i - NB_NPROBES]->name;
-      snprintf(what, sizeof what, "%s/d:%zu/ws:%s", name, d, nb_ws_name(ws));
+      /* the run's name as the JSON gives it, which --filter matches */
+      int len = snprintf(what, sizeof what, "%s/d:%zu/ws:%s", name, d, nb_ws_name(ws));
+      if (c->threads > 1) snprintf(what + len, sizeof what - (size_t)len, "/threads:%u", c->threads);
       if (re && regexec(re, what, 0, NULL, 0)) continue;
-      progress(c, t0, *n, total, what);
+      if (!rows) {
+        (*n)++;
+        continue;
+      }
+      size_t r = nb_ws_rows_at(ws, m, d, nb_dtype_size((nb_dtype)dt));
+      if (!have_w && nb_workload_init(&w, NB_RMSNORM, (nb_dtype)dt, d, r, ws, c->threads))
+        return cli_error("perf", "cannot allocate %zu rows of D %zu (%s), or start %u threads", r, d, nb_ws_name(ws),
+                         c->threads);
+      have_w = 1;
       nb_perf_row *row = &rows[*n];
       if (probe ? nb_perf_probe((nb_probe)i, &w, &c->mo, row)
                 : nb_perf_kernel(ks[i - NB_NPROBES], &w, &c->mo, row, err, sizeof err)) {
         nb_workload_free(&w);
         return cli_error("perf", "%s", probe ? "out of memory" : err);
       }
-      (*n)++;
+      cli_progress_step(prog, ++*n, what);
     }
-    nb_workload_free(&w);
+    if (have_w) nb_workload_free(&w);
   }
   return 0;
 }
@@ -206,12 +179,12 @@ int cmd_perf(int argc, char **argv) {
       {"json", required_argument, 0, O_JSON},      {"quiet", no_argument, 0, O_QUIET},
       {"help", no_argument, 0, O_HELP},            {"benchmark_out", required_argument, 0, O_BOUT},
       {"benchmark_out_format", required_argument, 0, O_BFMT},
-      {"benchmark_filter", required_argument, 0, O_BFILT},
+      {"benchmark_filter", required_argument, 0, O_BFILT}, {"filter", required_argument, 0, O_BFILT},
       {"caches", required_argument, 0, O_CACHES},
       {0, 0, 0, 0}};
   const char *glob = "*", *filter = NULL;
-  nb_dtype dt;
-  int want_op = -1, want_dt = -1, ws_given = 0;
+  unsigned ops = 0, dts = 0;
+  int ws_given = 0;
   common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01}, .threads = 1};
   for (int i = 0; i < 4; i++) c.ws[i] = (nb_ws){(nb_ws_kind)i, 0, 0};
   int ch, rc;
@@ -226,15 +199,10 @@ int cmd_perf(int argc, char **argv) {
     switch (ch) {
     case O_KERNEL: glob = optarg; break;
     case O_OP:
-      want_op = -1;
-      for (int o = 0; o < NB_NOPS; o++)
-        if (!strcmp(optarg, nb_op_name((nb_op)o))) want_op = o;
-      if (want_op < 0)
-        return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm or rmsnorm1p, got '%s'", optarg);
+      if ((rc = cli_opt_ops("perf", optarg, &ops))) return rc;
       break;
     case O_DTYPE:
-      if (nb_dtype_parse(optarg, &dt)) return cli_error("perf", "--dtype wants f32, f16 or bf16, got '%s'", optarg);
-      want_dt = (int)dt;
+      if ((rc = cli_opt_dtypes("perf", optarg, &dts))) return rc;
       break;
     case O_BOUT: c.json = optarg; break;
     case O_BFMT:
@@ -248,21 +216,26 @@ int cmd_perf(int argc, char **argv) {
   }
   if (optind < argc) return cli_error("perf", "unexpected argument '%s'", argv[optind]);
   add_rows(&c, ws_given);
+  FILE *table = cli_outputs("perf", (const char *[]){c.csv, c.json}, 2, &rc);
+  if (rc) return rc;
   regex_t re;
   if (filter && regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
-    return cli_error("perf", "--benchmark_filter: invalid regular expression '%s'", filter);
+    return cli_error("perf", "--filter: invalid regular expression '%s'", filter);
 
   const nb_kernel *ks[MAX_K];
-  size_t nk = nb_select(glob, want_op, want_dt, ks, MAX_K);
+  size_t nk = nb_select(glob, ops, dts, ks, MAX_K);
   if (nk == 0) {
     if (filter) regfree(&re);
-    return cli_error("perf", "no kernel that runs here matches --kernel '%s'%s%s%s%s", glob,
-                     want_op >= 0 ? " --op " : "", want_op >= 0 ? nb_op_name((nb_op)want_op) : "",
-                     want_dt >= 0 ? " --dtype " : "", want_dt >= 0 ? nb_dtype_name((nb_dtype)want_dt) : "");
+    return cli_error("perf", "no kernel that runs here matches --kernel '%s'%s", glob,
+                     ops || dts ? " with the given --op/--dtype" : "");
   }
-  if (cli_check_only) {
+  size_t total = 0, n = 0;
+  for (size_t iw = 0; iw < c.nws; iw++)
+    for (size_t id = 0; id < c.nd; id++)
+      perf_cell(&c, NULL, c.ws[iw], id, ks, nk, filter ? &re : NULL, NULL, &total, NULL);
+  if (cli_check_only || !total) {
     if (filter) regfree(&re);
-    return 0;
+    return total ? 0 : cli_error("perf", "no run matches --filter '%s'", filter ? filter : "");
   }
 
   nb_machine m;
@@ -272,17 +245,17 @@ int cmd_perf(int argc, char **argv) {
     return cli_error("perf", "%s", err);
   }
   m.pinned_cpu = nb_pin_thread(-1);
-  size_t total = c.nd * c.nws * (nk + NB_NPROBES), n = 0;
   nb_perf_row *rows = calloc(total, sizeof *rows);
   rc = rows ? 0 : cli_error("perf", "out of memory");
-  double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, "perf", total, c.quiet);
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
     for (size_t id = 0; !rc && id < c.nd; id++)
-      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, t0, total);
+      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, &prog);
   if (filter) regfree(&re);
   if (!rc) {
     nb_perf_link_probes(rows, n);
-    nb_perf_write_table(stdout, &m, rows, n);
+    nb_perf_write_table(table, &m, rows, n);
     if (c.csv) rc = write_file("perf", c.csv, &m, rows, n, nb_perf_write_csv);
     if (!rc && c.json) rc = write_file("perf", c.json, &m, rows, n, nb_perf_write_json);
   }
@@ -336,6 +309,8 @@ int cmd_compare(int argc, char **argv) {
     }
   }
   add_rows(&c, ws_given);
+  FILE *table = cli_outputs("compare", (const char *[]){c.csv, c.json}, 2, &rc);
+  if (rc) return rc;
   size_t nk = (size_t)(argc - optind);
   if (nk < 2 || nk > MAX_CMP)
     return cli_error("compare", "wants 2 to %d kernel names, A B ... (normbench list names them)", MAX_CMP);
@@ -359,7 +334,8 @@ int cmd_compare(int argc, char **argv) {
     free(v), free(labels);
     return cli_error("compare", "out of memory");
   }
-  double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, "compare", ncell, c.quiet);
   rc = 0;
   /* Everything is measured before anything is printed: an error leaves
    * stdout empty. */
@@ -368,7 +344,6 @@ int cmd_compare(int argc, char **argv) {
     size_t d = c.d[cell % c.nd], rows = nb_ws_rows_at(ws, &m, d, sz);
     snprintf(labels[cell], sizeof labels[cell], "%s", nb_ws_name(ws));
     snprintf(what, sizeof what, "d:%zu/ws:%s", d, labels[cell]);
-    progress(&c, t0, cell, ncell, what);
     nb_workload w[3] = {0}, *wk[MAX_CMP];
     int have[3] = {0};
     for (size_t i = 0; !rc && i < nk; i++) {
@@ -393,11 +368,12 @@ int cmd_compare(int argc, char **argv) {
     nb_interleaved_free(&r);
     for (int t = 0; t < 3; t++)
       if (have[t]) nb_workload_free(&w[t]);
+    cli_progress_step(&prog, cell + 1, what);
   }
   if (!rc) {
-    nb_machine_write(stdout, &m, "# ");
-    printf("# speed: rows/s over A's, median of %u interleaved rounds, [95%% bootstrap interval]\n", c.mo.repetitions);
-    printf("%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %s\n", "kernel", "d", "ws", "rows", "thr", "iters",
+    nb_machine_write(table, &m, "# ");
+    fprintf(table, "# speed: rows/s over A's, median of %u interleaved rounds, [95%% bootstrap interval]\n", c.mo.repetitions);
+    fprintf(table, "%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %s\n", "kernel", "d", "ws", "rows", "thr", "iters",
            "median ns", "rows/s", "GB/s", "cv%", "speed vs A [95%]", "verdict");
     for (size_t i = 0; i < ncell * nk; i++) {
       const nb_val *x = &v[i * NCMP_COLS];
@@ -405,7 +381,7 @@ int cmd_compare(int argc, char **argv) {
                                                                                          : "no difference shown";
       char sp[48];
       snprintf(sp, sizeof sp, "%.4f [%.4f, %.4f]", x[15].v, x[16].v, x[17].v);
-      printf("%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %s%s\n", x[0].s, x[3].v, x[4].s,
+      fprintf(table, "%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %s%s\n", x[0].s, x[3].v, x[4].s,
              x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-", verdict,
              x[12].v ? " NOISY" : "");
     }

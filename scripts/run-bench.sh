@@ -88,7 +88,7 @@ rc=0
 [ $rc -le 1 ] || { echo "run-bench: error: normbench accuracy exited with $rc" >&2; exit 1; }
 echo "accuracy exit status: $rc" >>"$tmp/accuracy.txt"
 
-step 4 "declared bounds (normbench list --csv --d D) and the mean-shift measurement"
+step 4 "declared bounds (normbench list --csv - --d D) and the mean-shift measurement"
 ds=$(awk -F, -f "$src/scripts/csv.awk" -f /dev/stdin "$tmp/accuracy.csv" <<'EOF2' | sort -un
 { print v("d") }
 END { if (CSV_FAILED) exit 2 }
@@ -96,7 +96,7 @@ EOF2
 )
 first=1
 for d in $ds; do
-  if [ $first = 1 ]; then "$nb" list --csv --d "$d"; first=0; else "$nb" list --csv --d "$d" | tail -n +2; fi
+  if [ $first = 1 ]; then "$nb" list --csv - --d "$d"; first=0; else "$nb" list --csv - --d "$d" | tail -n +2; fi
 done >"$tmp/bounds.csv"
 "$meanshift" "${shift_args[@]}" >"$tmp/meanshift.csv"
 

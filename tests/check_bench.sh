@@ -22,12 +22,12 @@ header() { grep -v '^#' "$1" | head -1; }
 
 perf_cols=$(sed -n 's/^\([a-z_0-9]*\): .*/\1/p' "$src/harness/perf_columns.txt" | paste -sd, -)
 acc_cols=$(sed -n '/nb_acc_cols\[\] = {/,/};/p' "$src/harness/sweep.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
-list_cols=$("$nb" list --csv | head -1)
+list_cols=$("$nb" list --csv - | head -1)
 shift_cols=$(grep -o 'printf("op,[a-z_,]*' "$src/bench/meanshift.c" | sed 's/printf("//')
 rec_cols=$(sed -n '/rec_cols\[\] = {/,/};/p' "$src/cli/cmd_recommend.c" | grep -o '"[a-z_0-9]*"' | tr -d '"' | paste -sd, -)
 [ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = harness/perf_columns.txt"
 [ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = nb_acc_cols"
-[ "$(header "$fix/bounds.csv")" = "$list_cols" ]; ok $? "fixture bounds.csv header = normbench list --csv"
+[ "$(header "$fix/bounds.csv")" = "$list_cols" ]; ok $? "fixture bounds.csv header = normbench list --csv -"
 [ -n "$shift_cols" ] && [ "$(header "$fix/meanshift.csv")" = "$shift_cols" ]
 ok $? "fixture meanshift.csv header = bench/meanshift.c's"
 [ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]

@@ -183,7 +183,7 @@ static void test_pack(void) {
 
 static void test_select(void) {
   const nb_kernel *ks[256];
-  size_t n = nb_select("*_scalar", NB_RMSNORM, NB_F32, ks, 256), all = nb_select(NULL, -1, -1, ks + 128, 128);
+  size_t n = nb_select("*_scalar", 1u << NB_RMSNORM, 1u << NB_F32, ks, 256), all = nb_select(NULL, 0, 0, ks + 128, 128);
   int good = n > 0;
   for (size_t i = 0; i < n; i++)
     good &= ks[i]->op == NB_RMSNORM && ks[i]->dtype == NB_F32 && !strcmp(ks[i]->isa, "scalar");
@@ -201,7 +201,7 @@ static void test_threads(void) {
     return;
   }
   const nb_kernel *k = NULL, *ks[64];
-  size_t n = nb_select("layernorm_bf16_twopass_*", -1, -1, ks, 64);
+  size_t n = nb_select("layernorm_bf16_twopass_*", 0, 0, ks, 64);
   if (n) k = ks[n - 1];
   nb_workload w1, w2;
   nb_measure_opts o = {3, 1e-4};
