@@ -56,7 +56,7 @@ int cli_write_records(const char *cmd, const char *path, const nb_machine *m, co
 /* Options of both commands share their codes, so one function parses the
  * options they have in common. */
 enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
-       O_BFILT, O_ROWS, O_THREADS, O_CACHES };
+       O_BFILT, O_ROWS, O_THREADS, O_CACHES, O_BMIN, O_BFORMAT, O_BLIST, O_BDISP };
 
 /* --d, --working-set, --rows, --threads, --repetitions, --min-time, --csv,
  * --json, --caches: returns -1 when ch is not one of them, else 0 or the
@@ -83,7 +83,9 @@ static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_
     c->caches = arg;
     return 0;
   }
-  case O_MIN: return cli_opt_seconds(cmd, "--min-time", arg, 60, &c->mo.min_time);
+  case O_MIN:
+    c->mo.iterations = 0;
+    return cli_opt_seconds(cmd, "--min-time", arg, 60, &c->mo.min_time);
   case O_CSV: c->csv = arg; return 0;
   case O_JSON: c->json = arg; return 0;
   default: return -1;
@@ -110,8 +112,7 @@ static const char perf_usage[] =
     "usage: normbench perf [--kernel GLOB] [--filter REGEX] [--op LIST] [--dtype LIST]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                      [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--quiet]\n"
-    "                      [--caches L1=48K,...]\n"
-    "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
+    "                      [--caches L1=48K,...] [--benchmark_* flags of Google Benchmark]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
     "non-temporal copy) measured on the same bytes and threads. Default: D 4096, working sets\n"
     "l1,l2,llc,mem. Each result is the median of --repetitions samples (default 15) of at least\n"
@@ -125,14 +126,22 @@ static const char perf_usage[] =
     "kernel names; --filter (or --benchmark_filter) a POSIX extended regex on each run's name\n"
     "'<kernel>/d:<D>/ws:<ws>' (probes too). --op and --dtype take comma lists or 'all'. Sizes\n"
     "take units (48K, 1MiB), times too (10ms, 0.5s; plain: seconds). Cache sizes as `normbench\n"
-    "cpu` shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
+    "cpu` shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n"
+    "Google Benchmark's flags (normbench_gbench is this command under a Google Benchmark binary's\n"
+    "name, for its tools/compare.py): --benchmark_filter=REGEX, --benchmark_repetitions=N,\n"
+    "--benchmark_min_time=T (0.5s, or Nx: N calls a sample), --benchmark_format=console|json|csv\n"
+    "(stdout; json and csv move the table to stderr), --benchmark_out=FILE with\n"
+    "--benchmark_out_format=json|csv|console (default json), --benchmark_list_tests (the run\n"
+    "names, nothing timed), --benchmark_display_aggregates_only (the table shows medians anyway).\n"
+    "Their CSV is Google Benchmark's (name, iterations, real_time, ...), not --csv's.\n\n";
 
 /* Probes and kernels of one working set and D: one workload per dtype, the
  * probes on the f32 one (byte working sets: at the first D only, as the
  * bytes do not depend on D). rows NULL: only counts the runs (*n) that
- * pass the filters, so that progress counts what will run. */
+ * pass the filters, so that progress counts what will run, and prints
+ * their names on `names` if not NULL. */
 static int perf_cell(const common *c, const nb_machine *m, nb_ws ws, size_t id, const nb_kernel *const *ks,
-                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, cli_progress *prog) {
+                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, cli_progress *prog, FILE *names) {
   size_t d = c->d[id];
   int by_rows = ws.kind >= NB_WS_DECODE && ws.kind != NB_WS_PREFILL;
   char err[256], what[160];
@@ -149,6 +158,7 @@ static int perf_cell(const common *c, const nb_machine *m, nb_ws ws, size_t id, 
       if (re && regexec(re, what, 0, NULL, 0)) continue;
       if (!rows) {
         (*n)++;
+        if (names) fprintf(names, "%s\n", what);
         continue;
       }
       size_t r = nb_ws_rows_at(ws, m, d, nb_dtype_size((nb_dtype)dt));
@@ -169,6 +179,37 @@ static int perf_cell(const common *c, const nb_machine *m, nb_ws ws, size_t id, 
   return 0;
 }
 
+/* Google Benchmark's flags: its formats, its booleans, and its min_time,
+ * seconds ("0.5s", or plain) or a number of iterations ("100x"). */
+typedef void perf_writer(FILE *, const nb_machine *, const nb_perf_row *, size_t);
+static perf_writer *gbench_format(const char *s) {
+  return !strcmp(s, "console") ? nb_perf_write_table
+         : !strcmp(s, "json")  ? nb_perf_write_json
+         : !strcmp(s, "csv")   ? nb_perf_write_gbench_csv
+                               : NULL;
+}
+
+static int gbench_bool(const char *s, int *v) {
+  if (!s || !strcmp(s, "true") || !strcmp(s, "1")) return *v = 1, 0;
+  if (!strcmp(s, "false") || !strcmp(s, "0")) return *v = 0, 0;
+  return -1;
+}
+
+static int gbench_min_time(const char *s, nb_measure_opts *mo) {
+  size_t n = strlen(s), it;
+  char buf[32];
+  if (n > 1 && n < sizeof buf && s[n - 1] == 'x') {
+    memcpy(buf, s, n - 1);
+    buf[n - 1] = 0;
+    if (cli_parse_size(buf, &it) || it == 0 || it > ((size_t)1 << 40))
+      return cli_error("perf", "--benchmark_min_time wants seconds (0.5s) or iterations (100x), got '%s'", s);
+    mo->iterations = it;
+    return 0;
+  }
+  mo->iterations = 0;
+  return cli_opt_seconds("perf", "--benchmark_min_time", s, 60, &mo->min_time);
+}
+
 int cmd_perf(int argc, char **argv) {
   static const struct option opts[] = {
       {"kernel", required_argument, 0, O_KERNEL},  {"op", required_argument, 0, O_OP},
@@ -181,11 +222,17 @@ int cmd_perf(int argc, char **argv) {
       {"benchmark_out_format", required_argument, 0, O_BFMT},
       {"benchmark_filter", required_argument, 0, O_BFILT}, {"filter", required_argument, 0, O_BFILT},
       {"caches", required_argument, 0, O_CACHES},
+      {"benchmark_repetitions", required_argument, 0, O_REP},
+      {"benchmark_min_time", required_argument, 0, O_BMIN},
+      {"benchmark_format", required_argument, 0, O_BFORMAT},
+      {"benchmark_list_tests", optional_argument, 0, O_BLIST},
+      {"benchmark_display_aggregates_only", optional_argument, 0, O_BDISP},
       {0, 0, 0, 0}};
-  const char *glob = "*", *filter = NULL;
+  const char *glob = "*", *filter = NULL, *bout = NULL;
   unsigned ops = 0, dts = 0;
-  int ws_given = 0;
-  common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01}, .threads = 1};
+  int ws_given = 0, list_tests = 0, display_aggregates;
+  perf_writer *console = nb_perf_write_table, *bout_w = nb_perf_write_json;
+  common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01, 0}, .threads = 1};
   for (int i = 0; i < 4; i++) c.ws[i] = (nb_ws){(nb_ws_kind)i, 0, 0};
   int ch, rc;
   optind = 1;
@@ -204,9 +251,25 @@ int cmd_perf(int argc, char **argv) {
     case O_DTYPE:
       if ((rc = cli_opt_dtypes("perf", optarg, &dts))) return rc;
       break;
-    case O_BOUT: c.json = optarg; break;
+    case O_BOUT: bout = optarg; break;
     case O_BFMT:
-      if (strcmp(optarg, "json")) return cli_error("perf", "--benchmark_out_format: only json is written, got '%s'", optarg);
+      if (!(bout_w = gbench_format(optarg)))
+        return cli_error("perf", "--benchmark_out_format wants console, json or csv, got '%s'", optarg);
+      break;
+    case O_BFORMAT:
+      if (!(console = gbench_format(optarg)))
+        return cli_error("perf", "--benchmark_format wants console, json or csv, got '%s'", optarg);
+      break;
+    case O_BMIN:
+      if ((rc = gbench_min_time(optarg, &c.mo))) return rc;
+      break;
+    case O_BLIST:
+      if (gbench_bool(optarg, &list_tests))
+        return cli_error("perf", "--benchmark_list_tests wants true or false, got '%s'", optarg);
+      break;
+    case O_BDISP: /* the table shows the aggregates only: true is what it does anyway */
+      if (gbench_bool(optarg, &display_aggregates))
+        return cli_error("perf", "--benchmark_display_aggregates_only wants true or false, got '%s'", optarg);
       break;
     case O_BFILT: filter = optarg; break;
     case O_QUIET: c.quiet = 1; break;
@@ -216,7 +279,8 @@ int cmd_perf(int argc, char **argv) {
   }
   if (optind < argc) return cli_error("perf", "unexpected argument '%s'", argv[optind]);
   add_rows(&c, ws_given);
-  FILE *table = cli_outputs("perf", (const char *[]){c.csv, c.json}, 2, &rc);
+  FILE *table = cli_outputs("perf", (const char *[]){c.csv, c.json, bout, console == nb_perf_write_table ? NULL : "-"},
+                            4, &rc);
   if (rc) return rc;
   regex_t re;
   if (filter && regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
@@ -232,8 +296,8 @@ int cmd_perf(int argc, char **argv) {
   size_t total = 0, n = 0;
   for (size_t iw = 0; iw < c.nws; iw++)
     for (size_t id = 0; id < c.nd; id++)
-      perf_cell(&c, NULL, c.ws[iw], id, ks, nk, filter ? &re : NULL, NULL, &total, NULL);
-  if (cli_check_only || !total) {
+      perf_cell(&c, NULL, c.ws[iw], id, ks, nk, filter ? &re : NULL, NULL, &total, NULL, list_tests ? stdout : NULL);
+  if (cli_check_only || list_tests || !total) {
     if (filter) regfree(&re);
     return total ? 0 : cli_error("perf", "no run matches --filter '%s'", filter ? filter : "");
   }
@@ -251,13 +315,15 @@ int cmd_perf(int argc, char **argv) {
   cli_progress_start(&prog, "perf", total, c.quiet);
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
     for (size_t id = 0; !rc && id < c.nd; id++)
-      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, &prog);
+      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, &prog, NULL);
   if (filter) regfree(&re);
   if (!rc) {
     nb_perf_link_probes(rows, n);
+    if (console != nb_perf_write_table) console(stdout, &m, rows, n);
     nb_perf_write_table(table, &m, rows, n);
     if (c.csv) rc = write_file("perf", c.csv, &m, rows, n, nb_perf_write_csv);
     if (!rc && c.json) rc = write_file("perf", c.json, &m, rows, n, nb_perf_write_json);
+    if (!rc && bout) rc = write_file("perf", bout, &m, rows, n, bout_w);
   }
   for (size_t i = 0; i < n; i++) nb_result_free(&rows[i].r);
   free(rows);
@@ -292,7 +358,7 @@ int cmd_compare(int argc, char **argv) {
       {"csv", required_argument, 0, O_CSV},      {"json", required_argument, 0, O_JSON},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
       {"caches", required_argument, 0, O_CACHES}, {0, 0, 0, 0}};
-  common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01}, .threads = 1};
+  common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01, 0}, .threads = 1};
   int ch, rc, ws_given = 0;
   optind = 1;
   opterr = 0;

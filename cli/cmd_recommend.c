@@ -107,7 +107,7 @@ static int drop_dominated(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, un
   const nb_kernel *ks[MAXK];
   nb_workload w, *wk[MAXK];
   nb_interleaved r;
-  nb_measure_opts quick = {3, 5e-4};
+  nb_measure_opts quick = {3, 5e-4, 0};
   if (nb_workload_init(&w, op, dt, d, NB_BATCH_ROWS, (nb_ws){NB_WS_BATCH, 0, 0}, threads))
     return snprintf(err, errn, "cannot allocate 64 rows of D %zu", d), -1;
   for (size_t i = 0; i < n; i++) ks[i] = c[i].k, wk[i] = &w;
@@ -363,7 +363,7 @@ int cmd_recommend(int argc, char **argv) {
   nb_ws shapes[MAX_SHAPES] = {{NB_WS_DECODE, 0, 0}, {NB_WS_BATCH, 0, 0}, {NB_WS_PREFILL, 0, 0}};
   unsigned threads = 1;
   const char *glob = NULL, *wisdom = NULL, *input = NULL, *weight = NULL, *csv = NULL, *json = NULL;
-  ropts o = {.budgets = {0.5, 1, 4, 16, 64, INFINITY}, .nb = 6, .mo = {21, 0.005}};
+  ropts o = {.budgets = {0.5, 1, 4, 16, 64, INFINITY}, .nb = 6, .mo = {21, 0.005, 0}};
   o.wisdom_budget = nb_default_budget(NB_RMSNORM, NB_F32);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   txt = stdout;

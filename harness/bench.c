@@ -249,6 +249,8 @@ int nb_machine_get(nb_machine *m, const char *caches, char *why, size_t why_len)
   time_t now = time(NULL);
   struct tm tm;
   strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+  m->have_load_avg = nb_platform_loadavg(m->load_avg) == 0;
+  m->cpu_scaling = nb_platform_cpu_scaling();
   m->num_cpus = p->num_cpus;
   m->clock = nb_clock_init();
   m->mhz = p->mhz;
@@ -391,7 +393,7 @@ int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r
     nb_result_free(r);
     return -1;
   }
-  r->iterations = nb_calibrate_iterations(fn, ctx, o->min_time);
+  r->iterations = o->iterations ? o->iterations : nb_calibrate_iterations(fn, ctx, o->min_time);
   for (int attempt = 0; attempt < 2; attempt++) {
     double ns, cpu;
     r->disturbed = 0;

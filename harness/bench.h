@@ -34,6 +34,9 @@ typedef struct {
   const char *emulated;
   const char *compiler, *cflags, *build_type, *git;
   const nb_clock *clock;
+  double load_avg[3]; /* /proc/loadavg when the machine was read, if have_load_avg */
+  int have_load_avg;
+  int cpu_scaling; /* nb_platform_cpu_scaling: 1, 0, or -1 unknown */
 } nb_machine;
 
 /* Fills m from the platform layer and calibrates the clock: call it before
@@ -91,6 +94,8 @@ typedef void nb_work_fn(void *ctx);
 typedef struct {
   unsigned repetitions; /* samples kept (default 15) */
   double min_time;      /* seconds per sample, at least */
+  size_t iterations;    /* calls per sample when not 0 (Google Benchmark's
+                           --benchmark_min_time=Nx), else calibrated to min_time */
 } nb_measure_opts;
 
 typedef struct {

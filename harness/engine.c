@@ -349,7 +349,7 @@ int nb_interleave(const nb_kernel *const *ks, nb_workload *const *ws, size_t n, 
       nb_interleaved_free(out);
       return -1;
     }
-    out->iterations[i] = nb_calibrate_iterations(run_kernel, &c[i], o->min_time);
+    out->iterations[i] = o->iterations ? o->iterations : nb_calibrate_iterations(run_kernel, &c[i], o->min_time);
   }
   double cpu, warm;
   for (size_t i = 0; i < n; i++) nb_sample(run_kernel, &c[i], out->iterations[i], &warm, &cpu);

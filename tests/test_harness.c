@@ -204,7 +204,7 @@ static void test_threads(void) {
   size_t n = nb_select("layernorm_bf16_twopass_*", 0, 0, ks, 64);
   if (n) k = ks[n - 1];
   nb_workload w1, w2;
-  nb_measure_opts o = {3, 1e-4};
+  nb_measure_opts o = {3, 1e-4, 0};
   nb_result r;
   char err[128];
   int okay = k && !nb_workload_init(&w1, NB_LAYERNORM, NB_BF16, 300, 37, (nb_ws){NB_WS_ROWS, 0, 37}, 1) &&
@@ -230,7 +230,7 @@ static void test_threads(void) {
 static void test_interleave(void) {
   const nb_kernel *ks[2] = {nb_kernel_find("rmsnorm_f32_twopass_scalar"), nb_kernel_find("rmsnorm_bf16_twopass_scalar")};
   nb_workload a, b, *ws[2] = {&a, &b};
-  nb_measure_opts o = {9, 1e-4};
+  nb_measure_opts o = {9, 1e-4, 0};
   nb_interleaved r;
   char err[128];
   if (!ks[0] || !ks[1] || nb_workload_init(&a, NB_RMSNORM, NB_F32, 128, 8, (nb_ws){NB_WS_ROWS, 0, 8}, 1) ||
