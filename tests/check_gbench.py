@@ -17,17 +17,10 @@ import sys
 import tempfile
 
 from compare_py import pair_by_name, sort_like_compare
+from tap import done, ok, skip
 
 exe = sys.argv[1]
-count = failed = 0
 
-
-def ok(cond, what):
-    global count, failed
-    count += 1
-    failed += not cond
-    print("%sok %d - %s" % ("" if cond else "not ", count, what))
-    return cond
 
 
 def run(*args, env=None):
@@ -67,8 +60,7 @@ if os.path.exists("/proc/loadavg"):
     ok(len(ctx["load_avg"]) == 3 and all(number(v) and v >= 0 for v in ctx["load_avg"]),
        "load_avg: the three load averages of this machine (%s)" % ctx["load_avg"])
 else:
-    print("ok %d # SKIP no /proc/loadavg here" % (count + 1))
-    count += 1
+    skip("no /proc/loadavg here")
 
 # entries: what report.py pairs and reads
 bms = doc["benchmarks"]
@@ -156,5 +148,4 @@ changes = [(r["real_time"] - l["real_time"]) / abs(l["real_time"]) for ls, rs in
 ok(names and set(names) == {b["name"] for b in b1} and changes and all(math.isfinite(c) for c in changes),
    "two runs pair entry for entry by name, each change finite (%d pairs)" % len(changes))
 
-print("1..%d" % count)
-sys.exit(1 if failed else 0)
+done()

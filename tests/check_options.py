@@ -7,16 +7,11 @@ import re
 import subprocess
 import sys
 
+from tap import done, ok
+
 readme, nb, gbench = sys.argv[1:4]
 COMMANDS = ["list", "cpu", "run", "accuracy", "perf", "compare", "recommend", "gbench"]
-count = failed = 0
 
-
-def ok(cond, what):
-    global count, failed
-    count += 1
-    failed += not cond
-    print("%sok %d - %s" % ("" if cond else "not ", count, what))
 
 
 with open(readme) as f:
@@ -48,5 +43,4 @@ for spans, cmds in rows:
                 ok(p.returncode == 2 and p.stderr.count("\n") == 1,
                    "%s refuses %s, as the table says (exit %d)" % (cmd, example, p.returncode))
 
-print("1..%d" % count)
-sys.exit(1 if failed else 0)
+done()

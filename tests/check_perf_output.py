@@ -17,18 +17,10 @@ import sys
 import tempfile
 
 from compare_py import pair_by_name, sort_like_compare
+from tap import done, ok
 
 exe, columns_txt = sys.argv[1], sys.argv[2]
-count = 0
-failed = 0
 
-
-def ok(cond, what):
-    global count, failed
-    count += 1
-    failed += not cond
-    print("%sok %d - %s" % ("" if cond else "not ", count, what))
-    return cond
 
 
 def run(*args):
@@ -188,5 +180,4 @@ ok(len(add) == 3 and all(int(r["rows"]) == 120000 // (2 * 100 * sz[r["dtype"]]) 
 os.remove(ac)
 ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json", "c.csv", "c.json", "t.csv"], "no temporary files left")
 
-print("1..%d" % count)
-sys.exit(1 if failed else 0)
+done()
