@@ -332,7 +332,7 @@ int cmd_perf(int argc, char **argv) {
 
 static const char compare_usage[] =
     "usage: normbench compare A B [C ...] [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
-    "                         [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                         [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--quiet]\n"
     "                         [--caches L1=48K,...]\n\n"
     "Times kernels A, B, ... interleaved: each round samples every kernel once (at least\n"
     "--min-time seconds, default 0.01), starting from a different one each round, over\n"
@@ -341,7 +341,8 @@ static const char compare_usage[] =
     "rows/s. Reports each kernel's rows/s and GB/s and its speed over A in rows/s: the median\n"
     "of the per-round ratios and its 95% bootstrap interval; an interval that excludes 1 is a\n"
     "difference, not noise. Byte working sets are sized for the widest dtype of the kernels.\n"
-    "Defaults: --d 4096 --working-set l2.\n\n";
+    "Defaults: --d 4096 --working-set l2. Times take units (10ms); sizes too (1MiB); --csv - or\n"
+    "--json - writes pure CSV or JSON on stdout and the table on stderr.\n\n";
 
 #define MAX_CMP 16
 
