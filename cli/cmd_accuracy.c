@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CMD "accuracy"
@@ -56,7 +55,7 @@ static void help(void) {
       "                          [--eps LIST] [--rows N] [--seed S] [--csv FILE] [--thorough] [--jobs N] [--columns]\n"
       "                          [--quiet] [--list-dists]\n"
       "       normbench accuracy --input X.npy --weight G.npy [--bias B.npy] [--op ..] [--dtype ..] [--eps ..]\n"
-      "       normbench accuracy --search --kernel GLOB --d LIST [--eps E] [--time SEC] [--save-worst DIR]\n\n"
+      "       normbench accuracy --search --kernel GLOB --d LIST [--eps E] [--time T] [--save-worst DIR]\n\n"
       "Measures every selected kernel this CPU runs against the MPFR reference (computed once per\n"
       "input and shared by all kernels of the input's op and dtype). Errors are in ulps of the output\n"
       "format: componentwise for RMSNorm, floored (ulp of max(|v|, |g|)) for LayerNorm; max_comp is\n"
@@ -71,19 +70,19 @@ static void help(void) {
       "--thorough: every distribution x every eps at every D, min(256, max(4, 65536/D)) rows.\n"
       "Given --d, --dist or --eps replace that axis (an explicit --eps applies to every distribution).\n\n"
       "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm,\n"
-      "                  addrmsnorm,rmsnorm1p (AddRMSNorm's residual from the same distribution);\n"
-      "                  --dtype f32,f16,bf16\n"
+      "                  addrmsnorm,rmsnorm1p or all (AddRMSNorm's residual from the same\n"
+      "                  distribution); --dtype f32,f16,bf16 or all\n"
       "  --rows N        rows per cell (all D)          --seed S   generator seed (default 1)\n"
-      "  --csv FILE      long-format CSV, one line per kernel x cell ('-' = stdout)\n"
+      "  --csv FILE      long-format CSV, one line per kernel x cell ('-': stdout, no table)\n"
       "  --columns       print the CSV's header line and exit\n"
       "  --jobs N        threads (default: online CPUs) --quiet    no progress on stderr\n"
       "  --input X.npy   the user's rows ('<f4' or '<f2', 1-D or 2-D, C order) with --weight G.npy\n"
       "                  and --bias B.npy (LayerNorm); dtype defaults to the file's, op to both\n"
       "                  (layernorm only when --bias is given)\n"
       "  --search        worst-row search (random restarts + hill climbing) for each kernel and D,\n"
-      "                  --time SEC each (default 20), at the first --eps; accurate kernels are\n"
-      "                  searched for outputs near a rounding midpoint instead (any output not\n"
-      "                  correctly rounded is a breach); --save-worst DIR writes\n"
+      "                  --time T each (default 20 s; or 90s, 500ms), at the first --eps;\n"
+      "                  accurate kernels are searched for outputs near a rounding midpoint\n"
+      "                  instead (any output not correctly rounded is a breach); --save-worst DIR writes\n"
       "                  the worst row of each as DIR/<kernel>_d<D>/{x,g,b}.npy and a README\n\n"
       "exit status: 0 every promise held, 1 a declared bound was breached, 2 bad arguments or\n"
       "input, 3 the run failed (memory, output file).\n");
@@ -94,21 +93,6 @@ static void list_dists(void) {
   for (size_t i = 0; i < nb_dist_count(); i++) printf("%-10s %s\n", nb_dist_at(i)->name, nb_dist_at(i)->what);
   printf("\nGains are 1 + N(0, 1/16) and biases N(0, 1/100) unless the row says otherwise. The ms1e-*\n"
          "rows with the eps list put the mean square far below, near and far above eps.\n");
-}
-
-/* Comma list of names from `names` into a bit set. */
-static int parse_set(const char *s, const char *const *names, int n, unsigned *out) {
-  char buf[256];
-  if (strlen(s) >= sizeof buf) return -1;
-  strcpy(buf, s);
-  *out = 0;
-  for (char *sv = NULL, *t = strtok_r(buf, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
-    int k = 0;
-    while (k < n && strcmp(t, names[k])) k++;
-    if (k == n) return -1;
-    *out |= 1u << k;
-  }
-  return *out ? 0 : -1;
 }
 
 static int parse_eps(const char *s, opts *o) {
@@ -150,10 +134,9 @@ static int parse(int argc, char **argv, opts *o) {
       {"list-dists", 0, 0, O_LIST}, {"input", 1, 0, O_INPUT}, {"weight", 1, 0, O_WEIGHT},
       {"bias", 1, 0, O_BIAS},     {"save-worst", 1, 0, O_SAVE}, {"search", 0, 0, O_SEARCH},
       {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {"columns", 0, 0, O_COLUMNS}, {0, 0, 0, 0}};
-  static const char *const opn[] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"}, *const dtn[] = {"f32", "f16", "bf16"};
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.glob = "*", .seed = 1, .jobs = cpus > 0 ? (unsigned)cpus : 1, .time = 20};
-  int c;
+  int c, rc;
   size_t v;
   const char *bad = NULL;
   optind = 1;
@@ -162,18 +145,13 @@ static int parse(int argc, char **argv, opts *o) {
     switch (c) {
     case O_KERNEL: o->glob = optarg; break;
     case O_OP:
-      if (parse_set(optarg, opn, NB_NOPS, &o->ops))
-        return cli_error(CMD, "--op wants rmsnorm, layernorm, addrmsnorm and/or rmsnorm1p, got '%s'", optarg);
+      if ((rc = cli_opt_ops(CMD, optarg, &o->ops))) return rc;
       break;
     case O_DTYPE:
-      if (parse_set(optarg, dtn, 3, &o->dts)) return cli_error(CMD, "--dtype wants f32, f16 and/or bf16, got '%s'", optarg);
+      if ((rc = cli_opt_dtypes(CMD, optarg, &o->dts))) return rc;
       break;
     case O_D:
-      if (cli_parse_size_list(optarg, o->d, MAXL, &o->nd))
-        return cli_error(CMD, "--d wants a comma-separated list of row lengths, got '%s'", optarg);
-      for (size_t i = 0; i < o->nd; i++)
-        if (o->d[i] < 1 || o->d[i] > (1u << 24))
-          return cli_error(CMD, "--d: row length %zu is outside [1, 16777216]", o->d[i]);
+      if ((rc = cli_opt_d(CMD, optarg, o->d, MAXL, &o->nd, (size_t)1 << 24))) return rc;
       break;
     case O_DIST:
       if (parse_dists(optarg, o, &bad))
@@ -184,17 +162,16 @@ static int parse(int argc, char **argv, opts *o) {
         return cli_error(CMD, "--eps wants a comma-separated list of finite floats >= 0, got '%s'", optarg);
       break;
     case O_ROWS:
-      if (cli_parse_size(optarg, &o->rows) || o->rows < 1 || o->rows > (1u << 20))
-        return cli_error(CMD, "--rows wants a number of rows in [1, 1048576], got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--rows", optarg, 1, (size_t)1 << 20, &o->rows))) return rc;
       break;
     case O_SEED:
-      if (cli_parse_size(optarg, &v)) return cli_error(CMD, "--seed wants a non-negative integer, got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--seed", optarg, 0, (size_t)-1, &v))) return rc;
       o->seed = v;
       break;
     case O_CSV: o->csv = optarg; break;
     case O_THOROUGH: o->thorough = 1; break;
     case O_JOBS:
-      if (cli_parse_size(optarg, &v) || v < 1 || v > 256) return cli_error(CMD, "--jobs wants 1..256, got '%s'", optarg);
+      if ((rc = cli_opt_count(CMD, "--jobs", optarg, 1, 256, &v))) return rc;
       o->jobs = (unsigned)v;
       break;
     case O_QUIET: o->quiet = 1; break;
@@ -205,8 +182,7 @@ static int parse(int argc, char **argv, opts *o) {
     case O_SAVE: o->save = optarg; break;
     case O_SEARCH: o->search = 1; break;
     case O_TIME:
-      if (cli_parse_double(optarg, &o->time) || !(o->time > 0) || o->time > 86400)
-        return cli_error(CMD, "--time wants seconds in (0, 86400], got '%s'", optarg);
+      if ((rc = cli_opt_seconds(CMD, "--time", optarg, 86400, &o->time))) return rc;
       break;
     case O_HELP: help(); return -1;
     case O_COLUMNS: nb_schema_header(stdout, &nb_schema_accuracy); return -1;
@@ -313,15 +289,23 @@ static const char *cell_name(const nb_cell *c) { return c->dist ? c->dist->name 
 typedef struct {
   const nb_kernel *k;
   nb_metrics all;
-  size_t worst, ratio_at; /* cells: largest error; largest error / bound on promised rows */
-  double ratio;
+  size_t worst, promised_at; /* cells: largest error; largest error on promised rows */
+  double ratio, promised;     /* largest error / bound, largest error, on promised rows */
 } summary;
 
-static int by_group_then_err(const void *a, const void *b) {
+/* Within an op and dtype: by the largest error on the rows the kernel's
+ * bound covers, its accuracy where it makes a promise (rows outside a
+ * kernel's range say nothing about it: f32 kernels all reach 1.7e7 ulp
+ * there), so the most accurate kernel comes first; not by error / bound,
+ * which ranks how close a kernel comes to its own promise and puts the
+ * correctly rounded kernels (0.5 / 0.5) last. Kernels with no promise
+ * after, by their largest error. */
+static int by_group_then_promised(const void *a, const void *b) {
   const summary *x = a, *y = b;
   if (x->k->op != y->k->op) return x->k->op < y->k->op ? -1 : 1;
   if (x->k->dtype != y->k->dtype) return x->k->dtype < y->k->dtype ? -1 : 1;
-  double ex = x->all.max_err, ey = y->all.max_err;
+  if ((x->ratio >= 0) != (y->ratio >= 0)) return x->ratio >= 0 ? -1 : 1;
+  double ex = x->ratio >= 0 ? x->promised : x->all.max_err, ey = y->ratio >= 0 ? y->promised : y->all.max_err;
   if (ex != ey) return isnan(ex) ? 1 : isnan(ey) ? -1 : ex < ey ? -1 : 1;
   return strcmp(x->k->name, y->k->name);
 }
@@ -333,18 +317,21 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
     s[j].k = ks[j];
     nb_metrics_init(&s[j].all);
     s[j].ratio = -1;
+    s[j].promised = 0;
     for (size_t i = 0; i < nc; i++) {
       const nb_metrics *x = &m[i * nk + j];
       if (!x->n) continue;
       if (s[j].all.n == 0 || x->max_err > s[j].all.max_err) s[j].worst = i;
       nb_metrics_merge(&s[j].all, x);
       double r = x->rows_checked && x->bound > 0 ? x->max_checked / x->bound : -1;
-      if (r > s[j].ratio) s[j].ratio = r, s[j].ratio_at = i;
+      if (r > s[j].ratio) s[j].ratio = r;
+      if (r >= 0 && !(x->max_checked <= s[j].promised)) s[j].promised = x->max_checked, s[j].promised_at = i;
     }
   }
-  qsort(s, nk, sizeof *s, by_group_then_err);
-  printf("%-32s %9s %9s %9s %8s %7s  %-30s %7s %9s %21s  %s\n", "kernel", "max err", "mean err", "max comp", "CR %",
-         "exact/M", "worst: dist D eps row[idx]", "kappa", "max kap", "promised: err / bound", "held");
+  qsort(s, nk, sizeof *s, by_group_then_promised);
+  printf("%-32s %9s %9s %9s %-17s  %9s %9s %9s %8s %7s  %-30s %7s %9s\n", "kernel", "err/bnd", "promised", "bound",
+         "held", "all: max", "mean err", "max comp", "CR %", "exact/M", "worst: dist D eps row[idx]", "kappa",
+         "max kap");
   for (size_t j = 0; j < nk; j++) {
     const summary *x = &s[j];
     if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype)
@@ -352,7 +339,7 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
              nb_dtype_name(x->k->dtype), x->k->op == NB_LAYERNORM ? "floored" : "componentwise");
     if (!x->all.n) continue;
     const nb_cell *w = &cells[x->worst];
-    char e1[16], e2[16], e3[16], k1[16], k2[16], where[64], prom[48], held[24];
+    char e1[16], e2[16], e3[16], k1[16], k2[16], where[64], ratio[16] = "-", perr[16] = "-", bnd[16] = "-", held[24];
     fmt_num(e1, sizeof e1, x->all.max_err);
     fmt_num(e2, sizeof e2, x->all.sum_err / (double)x->all.n);
     fmt_num(e3, sizeof e3, x->all.max_comp);
@@ -363,15 +350,13 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
     if (x->ratio >= 0) {
       const nb_metrics *r = NULL;
       for (size_t j2 = 0; j2 < nk; j2++)
-        if (ks[j2] == x->k) r = &m[x->ratio_at * nk + j2];
-      char a[16], b[16];
-      fmt_num(a, sizeof a, r->max_checked);
-      fmt_num(b, sizeof b, r->bound);
-      snprintf(prom, sizeof prom, "%s / %s", a, b);
+        if (ks[j2] == x->k) r = &m[x->promised_at * nk + j2];
+      snprintf(ratio, sizeof ratio, "%.3f", x->ratio);
+      fmt_num(perr, sizeof perr, r->max_checked);
+      fmt_num(bnd, sizeof bnd, r->bound);
       snprintf(held, sizeof held, x->all.breaches ? "NO (%zu outputs)" : "yes", x->all.breaches);
     } else {
-      snprintf(prom, sizeof prom, "no promise");
-      snprintf(held, sizeof held, "-");
+      snprintf(held, sizeof held, "no promise");
     }
     /* CR rate truncated, never rounded up to 100 */
     char cr[16], ex[16];
@@ -380,12 +365,16 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
       snprintf(ex, sizeof ex, "%.4g", 1e6 * (double)x->all.n_exact / (double)x->all.n);
     else
       snprintf(ex, sizeof ex, "-");
-    printf("%-32s %9s %9s %9s %8s %7s  %-30s %7s %9s %21s  %s\n", x->k->name, e1, e2, e3, cr, ex, where, k1, k2,
-           prom, held);
+    printf("%-32s %9s %9s %9s %-17s  %9s %9s %9s %8s %7s  %-30s %7s %9s\n", x->k->name, ratio, perr, bnd, held, e1, e2,
+           e3, cr, ex, where, k1, k2);
   }
-  printf("\nerrors in ulps of the output format; 'promised' is the cell with the largest error / bound\n"
-         "ratio among rows the kernel's bound covers; kappa = mean|x|/sigma of the worst row;\n"
-         "exact/M = outputs per million that took the accurate kernels' exact fallback.\n");
+  printf("\nerrors in ulps of the output format. err/bnd: the largest error over the declared bound on the\n"
+         "rows the bound covers (inside the kernel's range; LayerNorm: mean|x|/sigma <= 10); promised:\n"
+         "the largest error on those rows, and bound: the bound in that cell (at its D). Kernels are\n"
+         "sorted by 'promised', most accurate first. all: max, mean err, max comp and\n"
+         "worst: over every row, those outside the promise included (an f32 kernel's out-of-range rows\n"
+         "reach 1.7e7). kappa = mean|x|/sigma of the worst row; exact/M = outputs per million that took\n"
+         "the accurate kernels' exact fallback.\n");
   free(s);
 }
 
@@ -426,23 +415,9 @@ static int write_csv(const opts *o, const nb_cell *cells, size_t nc, const nb_ke
   return 0;
 }
 
-typedef struct {
-  double t0, last;
-  int quiet;
-} prog;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void progress(size_t done, size_t total, void *ctx) {
-  prog *p = ctx;
-  double t = now();
-  if (p->quiet || (done < total && t - p->last < 0.5)) return;
-  p->last = t;
-  fprintf(stderr, "\rnormbench accuracy: %zu/%zu cells, %.0f s%s", done, total, t - p->t0, done == total ? "\n" : "");
+  (void)total; /* counted at the start */
+  cli_progress_step(ctx, done, "cells");
 }
 
 static int report(const opts *o, const nb_cell *cells, size_t nc, const nb_kernel *const *ks, size_t nk,
@@ -458,7 +433,8 @@ static int report(const opts *o, const nb_cell *cells, size_t nc, const nb_kerne
 static int run_cells(const opts *o, nb_cell *cells, size_t nc, const nb_kernel *const *ks, size_t nk) {
   nb_metrics *m = malloc(nc * nk * sizeof *m);
   if (!m) return cli_error(CMD, "out of memory for %zu results", nc * nk), 3;
-  prog p = {now(), 0, o->quiet};
+  cli_progress p;
+  cli_progress_start(&p, CMD, nc, o->quiet);
   if (!o->quiet)
     fprintf(stderr, "normbench accuracy: %zu kernels, %zu cells, %u threads (MPFR %s)\n", nk, nc, o->jobs,
             mpfr_buildopt_tls_p() ? "thread-safe" : "not thread-safe: 1 thread");

@@ -19,16 +19,6 @@
 #define MAX_WS 8
 #define MAX_K 256
 
-static int parse_ws_list(const char *s, nb_ws *out, size_t *n) {
-  char buf[256];
-  if (strlen(s) >= sizeof buf) return -1;
-  strcpy(buf, s);
-  *n = 0;
-  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-    if (*n == MAX_WS || nb_ws_parse(t, &out[(*n)++])) return -1;
-  return *n ? 0 : -1;
-}
-
 /* Options perf and compare share. */
 typedef struct {
   size_t d[MAX_D], nd;
@@ -40,16 +30,6 @@ typedef struct {
   int quiet;
   const char *caches; /* --caches, else NORMBENCH_CACHES, else detected */
 } common;
-
-static double now_s(void) { return nb_gettime_ns() * 1e-9; }
-
-/* One progress line per step once a run has taken a few seconds. */
-static void progress(const common *c, double t0, size_t done, size_t total, const char *what) {
-  double el = now_s() - t0;
-  if (c->quiet || el < 3 || done == 0) return;
-  fprintf(stderr, "normbench: [%zu/%zu] %s  (%.0f s elapsed, ~%.0f s left)\n", done + 1, total, what, el,
-          el / done * (total - done));
-}
 
 static int write_file(const char *cmd, const char *path, const nb_machine *m, const nb_perf_row *rows, size_t n,
                       void (*w)(FILE *, const nb_machine *, const nb_perf_row *, size_t)) {
@@ -76,7 +56,7 @@ int cli_write_records(const char *cmd, const char *path, const nb_machine *m, co
 /* Options of both commands share their codes, so one function parses the
  * options they have in common. */
 enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_CSV, O_JSON, O_BOUT, O_BFMT,
-       O_BFILT, O_ROWS, O_THREADS, O_CACHES, O_COLUMNS };
+       O_BFILT, O_ROWS, O_THREADS, O_CACHES, O_BMIN, O_BFORMAT, O_BLIST, O_BDISP, O_COLUMNS };
 
 /* --d, --working-set, --rows, --threads, --repetitions, --min-time, --csv,
  * --json, --caches: returns -1 when ch is not one of them, else 0 or the
@@ -84,41 +64,28 @@ enum { O_D = 1, O_WS, O_REP, O_MIN, O_QUIET, O_HELP, O_KERNEL, O_OP, O_DTYPE, O_
 static int common_opt(const char *cmd, int ch, const char *arg, common *c, size_t min_reps) {
   size_t v;
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  int rc;
   switch (ch) {
-  case O_D:
-    if (cli_parse_size_list(arg, c->d, MAX_D, &c->nd))
-      return cli_error(cmd, "--d wants a list of row lengths >= 1, got '%s'", arg);
-    for (size_t i = 0; i < c->nd; i++)
-      if (c->d[i] == 0 || c->d[i] > (1u << 24)) return cli_error(cmd, "--d: %zu is out of [1, 2^24]", c->d[i]);
-    return 0;
-  case O_WS:
-    if (parse_ws_list(arg, c->ws, &c->nws))
-      return cli_error(cmd,
-                       "--working-set wants l1, l2, llc, mem, decode, batch, prefill, rows:N or a byte count "
-                       ">= 256, got '%s'",
-                       arg);
-    return 0;
-  case O_ROWS:
-    if (cli_parse_size(arg, &c->rows) || c->rows == 0 || c->rows > (1u << 24))
-      return cli_error(cmd, "--rows wants rows per call in [1, 2^24], got '%s'", arg);
-    return 0;
+  case O_D: return cli_opt_d(cmd, arg, c->d, MAX_D, &c->nd, (size_t)1 << 24);
+  case O_WS: return cli_opt_ws(cmd, "--working-set", arg, c->ws, MAX_WS, &c->nws);
+  case O_ROWS: return cli_opt_count(cmd, "--rows", arg, 1, (size_t)1 << 24, &c->rows);
   case O_THREADS:
-    if (cli_parse_size(arg, &v) || v == 0 || (long)v > ncpu)
-      return cli_error(cmd, "--threads wants 1..%ld (the CPUs online), got '%s'", ncpu, arg);
+    if ((rc = cli_opt_count(cmd, "--threads", arg, 1, ncpu > 0 ? (size_t)ncpu : 1, &v))) return rc;
     c->threads = (unsigned)v;
     return 0;
   case O_REP:
-    if (cli_parse_size(arg, &v) || v < min_reps || v > 10000)
-      return cli_error(cmd, "--repetitions wants %zu..10000, got '%s'", min_reps, arg);
+    if ((rc = cli_opt_count(cmd, "--repetitions", arg, min_reps, 10000, &v))) return rc;
     c->mo.repetitions = (unsigned)v;
     return 0;
-  case O_CACHES:
+  case O_CACHES: {
+    size_t sizes[5];
+    if (nb_parse_caches(arg, sizes)) return cli_error(cmd, "--caches: '%s' is not like L1=48K,L2=1MiB,L3=32M", arg);
     c->caches = arg;
     return 0;
+  }
   case O_MIN:
-    if (cli_parse_double(arg, &c->mo.min_time) || c->mo.min_time <= 0 || c->mo.min_time > 60)
-      return cli_error(cmd, "--min-time wants seconds in (0, 60], got '%s'", arg);
-    return 0;
+    c->mo.iterations = 0;
+    return cli_opt_seconds(cmd, "--min-time", arg, 60, &c->mo.min_time);
   case O_CSV: c->csv = arg; return 0;
   case O_JSON: c->json = arg; return 0;
   default: return -1;
@@ -142,11 +109,10 @@ static void ws_help(FILE *f) {
 }
 
 static const char perf_usage[] =
-    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
+    "usage: normbench perf [--kernel GLOB] [--filter REGEX] [--op LIST] [--dtype LIST]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
-    "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
-    "                      [--caches L1=48K,...] [--columns]\n"
-    "                      [--benchmark_filter=REGEX] [--benchmark_out=FILE --benchmark_out_format=json]\n\n"
+    "                      [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                      [--caches L1=48K,...] [--columns] [--benchmark_* flags of Google Benchmark]\n\n"
     "Throughput of the registry kernels that run here, with the roofline probes (read, copy,\n"
     "non-temporal copy) measured on the same bytes and threads. Default: D 4096, working sets\n"
     "l1,l2,llc,mem. Each result is the median of --repetitions samples (default 15) of at least\n"
@@ -156,45 +122,93 @@ static const char perf_usage[] =
     "copy's (mem and prefill). NOISY marks a result whose spread (cv > 5% or MAD > 2%) stayed\n"
     "high after a re-run. --csv and --json write files (CSV: the columns --columns prints,\n"
     "explained in harness/schema.c; JSON: Google Benchmark's schema, so its tools/compare.py\n"
-    "reads it). --benchmark_filter\n"
-    "matches '<kernel>/d:<D>/ws:<ws>' (POSIX extended regex). Cache sizes as `normbench cpu`\n"
-    "shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n";
+    "reads it); FILE '-' is standard\n"
+    "output, pure CSV or JSON, and the table goes to standard error. --kernel is a shell glob on\n"
+    "kernel names; --filter (or --benchmark_filter) a POSIX extended regex on each run's name\n"
+    "'<kernel>/d:<D>/ws:<ws>' (probes too). --op and --dtype take comma lists or 'all'. Sizes\n"
+    "take units (48K, 1MiB), times too (10ms, 0.5s; plain: seconds). Cache sizes as `normbench\n"
+    "cpu` shows them; --caches L1=48K,L2=1M,L3=32M (or NORMBENCH_CACHES) overrides them.\n\n"
+    "Google Benchmark's flags (normbench_gbench is this command under a Google Benchmark binary's\n"
+    "name, for its tools/compare.py): --benchmark_filter=REGEX, --benchmark_repetitions=N,\n"
+    "--benchmark_min_time=T (0.5s, or Nx: N calls a sample), --benchmark_format=console|json|csv\n"
+    "(stdout; json and csv move the table to stderr), --benchmark_out=FILE with\n"
+    "--benchmark_out_format=json|csv|console (default json), --benchmark_list_tests (the run\n"
+    "names, nothing timed), --benchmark_display_aggregates_only (the table shows medians anyway).\n"
+    "Their CSV is Google Benchmark's (name, iterations, real_time, ...), not --csv's.\n\n";
 
 /* Probes and kernels of one working set and D: one workload per dtype, the
  * probes on the f32 one (byte working sets: at the first D only, as the
- * bytes do not depend on D). */
+ * bytes do not depend on D). rows NULL: only counts the runs (*n) that
+ * pass the filters, so that progress counts what will run, and prints
+ * their names on `names` if not NULL. */
 static int perf_cell(const common *c, const nb_machine *m, nb_ws ws, size_t id, const nb_kernel *const *ks,
-                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, double t0, size_t total) {
+                     size_t nk, regex_t *re, nb_perf_row *rows, size_t *n, cli_progress *prog, FILE *names) {
   size_t d = c->d[id];
   int by_rows = ws.kind >= NB_WS_DECODE && ws.kind != NB_WS_PREFILL;
   char err[256], what[160];
   for (int dt = NB_F32; dt <= NB_BF16; dt++) {
-    int any = dt == NB_F32 && (id == 0 || by_rows);
-    for (size_t i = 0; i < nk; i++) any |= (int)ks[i]->dtype == dt;
-    if (!any) continue;
-    size_t r = nb_ws_rows_at(ws, m, d, nb_dtype_size((nb_dtype)dt));
     nb_workload w;
-    if (nb_workload_init(&w, NB_RMSNORM, (nb_dtype)dt, d, r, ws, c->threads))
-      return cli_error("perf", "cannot allocate %zu rows of D %zu (%s), or start %u threads", r, d, nb_ws_name(ws),
-                       c->threads);
+    int have_w = 0;
     for (size_t i = 0; i < NB_NPROBES + nk; i++) {
       int probe = i < NB_NPROBES;
       if (probe ? dt != NB_F32 || (id > 0 && !by_rows) : (int)ks[i - NB_NPROBES]->dtype != dt) continue;
       const char *name = probe ? nb_probe_name((nb_probe)i) : ks[i - NB_NPROBES]->name;
-      snprintf(what, sizeof what, "%s/d:%zu/ws:%s", name, d, nb_ws_name(ws));
+      /* the run's name as the JSON gives it, which --filter matches */
+      int len = snprintf(what, sizeof what, "%s/d:%zu/ws:%s", name, d, nb_ws_name(ws));
+      if (c->threads > 1) snprintf(what + len, sizeof what - (size_t)len, "/threads:%u", c->threads);
       if (re && regexec(re, what, 0, NULL, 0)) continue;
-      progress(c, t0, *n, total, what);
+      if (!rows) {
+        (*n)++;
+        if (names) fprintf(names, "%s\n", what);
+        continue;
+      }
+      size_t r = nb_ws_rows_at(ws, m, d, nb_dtype_size((nb_dtype)dt));
+      if (!have_w && nb_workload_init(&w, NB_RMSNORM, (nb_dtype)dt, d, r, ws, c->threads))
+        return cli_error("perf", "cannot allocate %zu rows of D %zu (%s), or start %u threads", r, d, nb_ws_name(ws),
+                         c->threads);
+      have_w = 1;
       nb_perf_row *row = &rows[*n];
       if (probe ? nb_perf_probe((nb_probe)i, &w, &c->mo, row)
                 : nb_perf_kernel(ks[i - NB_NPROBES], &w, &c->mo, row, err, sizeof err)) {
         nb_workload_free(&w);
         return cli_error("perf", "%s", probe ? "out of memory" : err);
       }
-      (*n)++;
+      cli_progress_step(prog, ++*n, what);
     }
-    nb_workload_free(&w);
+    if (have_w) nb_workload_free(&w);
   }
   return 0;
+}
+
+/* Google Benchmark's flags: its formats, its booleans, and its min_time,
+ * seconds ("0.5s", or plain) or a number of iterations ("100x"). */
+typedef void perf_writer(FILE *, const nb_machine *, const nb_perf_row *, size_t);
+static perf_writer *gbench_format(const char *s) {
+  return !strcmp(s, "console") ? nb_perf_write_table
+         : !strcmp(s, "json")  ? nb_perf_write_json
+         : !strcmp(s, "csv")   ? nb_perf_write_gbench_csv
+                               : NULL;
+}
+
+static int gbench_bool(const char *s, int *v) {
+  if (!s || !strcmp(s, "true") || !strcmp(s, "1")) return *v = 1, 0;
+  if (!strcmp(s, "false") || !strcmp(s, "0")) return *v = 0, 0;
+  return -1;
+}
+
+static int gbench_min_time(const char *s, nb_measure_opts *mo) {
+  size_t n = strlen(s), it;
+  char buf[32];
+  if (n > 1 && n < sizeof buf && s[n - 1] == 'x') {
+    memcpy(buf, s, n - 1);
+    buf[n - 1] = 0;
+    if (cli_parse_size(buf, &it) || it == 0 || it > ((size_t)1 << 40))
+      return cli_error("perf", "--benchmark_min_time wants seconds (0.5s) or iterations (100x), got '%s'", s);
+    mo->iterations = it;
+    return 0;
+  }
+  mo->iterations = 0;
+  return cli_opt_seconds("perf", "--benchmark_min_time", s, 60, &mo->min_time);
 }
 
 int cmd_perf(int argc, char **argv) {
@@ -207,13 +221,19 @@ int cmd_perf(int argc, char **argv) {
       {"json", required_argument, 0, O_JSON},      {"quiet", no_argument, 0, O_QUIET},
       {"help", no_argument, 0, O_HELP},            {"benchmark_out", required_argument, 0, O_BOUT},
       {"benchmark_out_format", required_argument, 0, O_BFMT},
-      {"benchmark_filter", required_argument, 0, O_BFILT},
+      {"benchmark_filter", required_argument, 0, O_BFILT}, {"filter", required_argument, 0, O_BFILT},
       {"caches", required_argument, 0, O_CACHES}, {"columns", no_argument, 0, O_COLUMNS},
+      {"benchmark_repetitions", required_argument, 0, O_REP},
+      {"benchmark_min_time", required_argument, 0, O_BMIN},
+      {"benchmark_format", required_argument, 0, O_BFORMAT},
+      {"benchmark_list_tests", optional_argument, 0, O_BLIST},
+      {"benchmark_display_aggregates_only", optional_argument, 0, O_BDISP},
       {0, 0, 0, 0}};
-  const char *glob = "*", *filter = NULL;
-  nb_dtype dt;
-  int want_op = -1, want_dt = -1, ws_given = 0;
-  common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01}, .threads = 1};
+  const char *glob = "*", *filter = NULL, *bout = NULL;
+  unsigned ops = 0, dts = 0;
+  int ws_given = 0, list_tests = 0, display_aggregates;
+  perf_writer *console = nb_perf_write_table, *bout_w = nb_perf_write_json;
+  common c = {.d = {4096}, .nd = 1, .nws = 4, .mo = {15, 0.01, 0}, .threads = 1};
   for (int i = 0; i < 4; i++) c.ws[i] = (nb_ws){(nb_ws_kind)i, 0, 0};
   int ch, rc;
   optind = 1;
@@ -227,19 +247,30 @@ int cmd_perf(int argc, char **argv) {
     switch (ch) {
     case O_KERNEL: glob = optarg; break;
     case O_OP:
-      want_op = -1;
-      for (int o = 0; o < NB_NOPS; o++)
-        if (!strcmp(optarg, nb_op_name((nb_op)o))) want_op = o;
-      if (want_op < 0)
-        return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm or rmsnorm1p, got '%s'", optarg);
+      if ((rc = cli_opt_ops("perf", optarg, &ops))) return rc;
       break;
     case O_DTYPE:
-      if (nb_dtype_parse(optarg, &dt)) return cli_error("perf", "--dtype wants f32, f16 or bf16, got '%s'", optarg);
-      want_dt = (int)dt;
+      if ((rc = cli_opt_dtypes("perf", optarg, &dts))) return rc;
       break;
-    case O_BOUT: c.json = optarg; break;
+    case O_BOUT: bout = optarg; break;
     case O_BFMT:
-      if (strcmp(optarg, "json")) return cli_error("perf", "--benchmark_out_format: only json is written, got '%s'", optarg);
+      if (!(bout_w = gbench_format(optarg)))
+        return cli_error("perf", "--benchmark_out_format wants console, json or csv, got '%s'", optarg);
+      break;
+    case O_BFORMAT:
+      if (!(console = gbench_format(optarg)))
+        return cli_error("perf", "--benchmark_format wants console, json or csv, got '%s'", optarg);
+      break;
+    case O_BMIN:
+      if ((rc = gbench_min_time(optarg, &c.mo))) return rc;
+      break;
+    case O_BLIST:
+      if (gbench_bool(optarg, &list_tests))
+        return cli_error("perf", "--benchmark_list_tests wants true or false, got '%s'", optarg);
+      break;
+    case O_BDISP: /* the table shows the aggregates only: true is what it does anyway */
+      if (gbench_bool(optarg, &display_aggregates))
+        return cli_error("perf", "--benchmark_display_aggregates_only wants true or false, got '%s'", optarg);
       break;
     case O_BFILT: filter = optarg; break;
     case O_QUIET: c.quiet = 1; break;
@@ -250,21 +281,27 @@ int cmd_perf(int argc, char **argv) {
   }
   if (optind < argc) return cli_error("perf", "unexpected argument '%s'", argv[optind]);
   add_rows(&c, ws_given);
+  FILE *table = cli_outputs("perf", (const char *[]){c.csv, c.json, bout, console == nb_perf_write_table ? NULL : "-"},
+                            4, &rc);
+  if (rc) return rc;
   regex_t re;
   if (filter && regcomp(&re, filter, REG_EXTENDED | REG_NOSUB))
-    return cli_error("perf", "--benchmark_filter: invalid regular expression '%s'", filter);
+    return cli_error("perf", "--filter: invalid regular expression '%s'", filter);
 
   const nb_kernel *ks[MAX_K];
-  size_t nk = nb_select(glob, want_op, want_dt, ks, MAX_K);
+  size_t nk = nb_select(glob, ops, dts, ks, MAX_K);
   if (nk == 0) {
     if (filter) regfree(&re);
-    return cli_error("perf", "no kernel that runs here matches --kernel '%s'%s%s%s%s", glob,
-                     want_op >= 0 ? " --op " : "", want_op >= 0 ? nb_op_name((nb_op)want_op) : "",
-                     want_dt >= 0 ? " --dtype " : "", want_dt >= 0 ? nb_dtype_name((nb_dtype)want_dt) : "");
+    return cli_error("perf", "no kernel that runs here matches --kernel '%s'%s", glob,
+                     ops || dts ? " with the given --op/--dtype" : "");
   }
-  if (cli_check_only) {
+  size_t total = 0, n = 0;
+  for (size_t iw = 0; iw < c.nws; iw++)
+    for (size_t id = 0; id < c.nd; id++)
+      perf_cell(&c, NULL, c.ws[iw], id, ks, nk, filter ? &re : NULL, NULL, &total, NULL, list_tests ? stdout : NULL);
+  if (cli_check_only || list_tests || !total) {
     if (filter) regfree(&re);
-    return 0;
+    return total ? 0 : cli_error("perf", "no run matches --filter '%s'", filter ? filter : "");
   }
 
   nb_machine m;
@@ -274,19 +311,21 @@ int cmd_perf(int argc, char **argv) {
     return cli_error("perf", "%s", err);
   }
   m.pinned_cpu = nb_pin_thread(-1);
-  size_t total = c.nd * c.nws * (nk + NB_NPROBES), n = 0;
   nb_perf_row *rows = calloc(total, sizeof *rows);
   rc = rows ? 0 : cli_error("perf", "out of memory");
-  double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, "perf", total, c.quiet);
   for (size_t iw = 0; !rc && iw < c.nws; iw++)
     for (size_t id = 0; !rc && id < c.nd; id++)
-      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, t0, total);
+      rc = perf_cell(&c, &m, c.ws[iw], id, ks, nk, filter ? &re : NULL, rows, &n, &prog, NULL);
   if (filter) regfree(&re);
   if (!rc) {
     nb_perf_link_probes(rows, n);
-    nb_perf_write_table(stdout, &m, rows, n);
+    if (console != nb_perf_write_table) console(stdout, &m, rows, n);
+    nb_perf_write_table(table, &m, rows, n);
     if (c.csv) rc = write_file("perf", c.csv, &m, rows, n, nb_perf_write_csv);
     if (!rc && c.json) rc = write_file("perf", c.json, &m, rows, n, nb_perf_write_json);
+    if (!rc && bout) rc = write_file("perf", bout, &m, rows, n, bout_w);
   }
   for (size_t i = 0; i < n; i++) nb_result_free(&rows[i].r);
   free(rows);
@@ -295,7 +334,7 @@ int cmd_perf(int argc, char **argv) {
 
 static const char compare_usage[] =
     "usage: normbench compare A B [C ...] [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
-    "                         [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
+    "                         [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--quiet]\n"
     "                         [--caches L1=48K,...] [--columns]\n\n"
     "Times kernels A, B, ... interleaved: each round samples every kernel once (at least\n"
     "--min-time seconds, default 0.01), starting from a different one each round, over\n"
@@ -307,7 +346,8 @@ static const char compare_usage[] =
     "A, B, ... may also be the probes probe_read, probe_copy, probe_copy_nt (on the widest\n"
     "dtype's x and y): 'GB/s vs A' is then the kernel's fraction of the probe's bandwidth,\n"
     "the same median of per-round ratios with its interval.\n"
-    "Defaults: --d 4096 --working-set l2.\n\n";
+    "Defaults: --d 4096 --working-set l2. Times take units (10ms); sizes too (1MiB); --csv - or\n"
+    "--json - writes pure CSV or JSON on stdout and the table on stderr.\n\n";
 
 #define MAX_CMP 16
 
@@ -321,7 +361,7 @@ int cmd_compare(int argc, char **argv) {
       {"csv", required_argument, 0, O_CSV},      {"json", required_argument, 0, O_JSON},
       {"quiet", no_argument, 0, O_QUIET},        {"help", no_argument, 0, O_HELP},
       {"caches", required_argument, 0, O_CACHES}, {"columns", no_argument, 0, O_COLUMNS}, {0, 0, 0, 0}};
-  common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01}, .threads = 1};
+  common c = {.d = {4096}, .nd = 1, .ws = {{NB_WS_L2, 0, 0}}, .nws = 1, .mo = {31, 0.01, 0}, .threads = 1};
   int ch, rc, ws_given = 0;
   optind = 1;
   opterr = 0;
@@ -339,6 +379,8 @@ int cmd_compare(int argc, char **argv) {
     }
   }
   add_rows(&c, ws_given);
+  FILE *table = cli_outputs("compare", (const char *[]){c.csv, c.json}, 2, &rc);
+  if (rc) return rc;
   size_t nk = (size_t)(argc - optind);
   if (nk < 2 || nk > MAX_CMP)
     return cli_error("compare", "wants 2 to %d kernel names, A B ... (normbench list names them)", MAX_CMP);
@@ -373,7 +415,8 @@ int cmd_compare(int argc, char **argv) {
     free(v), free(labels);
     return cli_error("compare", "out of memory");
   }
-  double t0 = now_s();
+  cli_progress prog;
+  cli_progress_start(&prog, "compare", ncell, c.quiet);
   rc = 0;
   /* Everything is measured before anything is printed: an error leaves
    * stdout empty. */
@@ -382,7 +425,6 @@ int cmd_compare(int argc, char **argv) {
     size_t d = c.d[cell % c.nd], rows = nb_ws_rows_at(ws, &m, d, sz);
     snprintf(labels[cell], sizeof labels[cell], "%s", nb_ws_name(ws));
     snprintf(what, sizeof what, "d:%zu/ws:%s", d, labels[cell]);
-    progress(&c, t0, cell, ncell, what);
     nb_workload w[3] = {0}, *wk[MAX_CMP];
     int have[3] = {0};
     for (size_t i = 0; !rc && i < nk; i++) {
@@ -409,12 +451,14 @@ int cmd_compare(int argc, char **argv) {
     nb_interleaved_free(&r);
     for (int t = 0; t < 3; t++)
       if (have[t]) nb_workload_free(&w[t]);
+    cli_progress_step(&prog, cell + 1, what);
   }
   if (!rc) {
-    nb_machine_write(stdout, &m, "# ");
-    printf("# speed: rows/s over A's, median of %u interleaved rounds, [95%% bootstrap interval]\n", c.mo.repetitions);
-    printf("%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %22s %s\n", "kernel", "d", "ws", "rows", "thr",
-           "iters", "median ns", "rows/s", "GB/s", "cv%", "speed vs A [95%]", "GB/s vs A [95%]", "verdict");
+    nb_machine_write(table, &m, "# ");
+    fprintf(table, "# speed: rows/s over A's, median of %u interleaved rounds, [95%% bootstrap interval]\n",
+            c.mo.repetitions);
+    fprintf(table, "%-34s %6s %8s %7s %3s %10s %12s %10s %8s %8s %22s %22s %s\n", "kernel", "d", "ws", "rows", "thr",
+            "iters", "median ns", "rows/s", "GB/s", "cv%", "speed vs A [95%]", "GB/s vs A [95%]", "verdict");
     for (size_t i = 0; i < ncell * nk; i++) {
       const nb_val *x = &v[i * NCMP_COLS];
       /* against a probe the question is bandwidth, not rows */
@@ -424,9 +468,9 @@ int cmd_compare(int argc, char **argv) {
       char sp[48], bw[48];
       snprintf(sp, sizeof sp, "%.4f [%.4f, %.4f]", x[15].v, x[16].v, x[17].v);
       snprintf(bw, sizeof bw, "%.4f [%.4f, %.4f]", x[18].v, x[19].v, x[20].v);
-      printf("%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %22s %s%s\n", x[0].s, x[3].v,
-             x[4].s, x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-",
-             i % nk ? bw : "-", verdict, x[12].v ? " NOISY" : "");
+      fprintf(table, "%-34s %6.0f %8s %7.0f %3.0f %10.0f %12.1f %10.4g %8.2f %8.2f %22s %22s %s%s\n", x[0].s,
+              x[3].v, x[4].s, x[5].v, x[6].v, x[8].v, x[9].v, x[13].v, x[14].v, 100 * x[10].v, i % nk ? sp : "-",
+              i % nk ? bw : "-", verdict, x[12].v ? " NOISY" : "");
     }
     nb_records rec = {"normbench compare", NULL, 0, nb_schema_compare.cols, NCMP_COLS, ncell * nk, v};
     if (c.csv) rc = cli_write_records("compare", c.csv, &m, &rec, nb_records_write_csv);

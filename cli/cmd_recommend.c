@@ -24,12 +24,17 @@
 #include <unistd.h>
 
 #define MAXK 64
+#define RECOMMENDED (1u << NB_RMSNORM | 1u << NB_LAYERNORM) /* the ops nb_choose dispatches */
 #define MAXB 8
 #define MAX_D 16
 #define MAX_SHAPES 8
 #define INPUT_ROWS 256 /* rows of --input measured against the reference */
 #define BIG_CALL (8u << 20) /* bytes of x above which dominated kernels are not timed */
 #define DOMINATED 10.0      /* ... when a kernel at least as accurate is this much faster */
+
+/* The human-readable output: standard output, or standard error when
+ * --csv - or --json - takes standard output (cli_outputs). */
+static FILE *txt;
 
 /* ---- one case: (op, dtype, D, shape) ------------------------------------------ */
 
@@ -102,7 +107,7 @@ static int drop_dominated(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, un
   const nb_kernel *ks[MAXK];
   nb_workload w, *wk[MAXK];
   nb_interleaved r;
-  nb_measure_opts quick = {3, 5e-4};
+  nb_measure_opts quick = {3, 5e-4, 0};
   if (nb_workload_init(&w, op, dt, d, NB_BATCH_ROWS, (nb_ws){NB_WS_BATCH, 0, 0}, threads))
     return snprintf(err, errn, "cannot allocate 64 rows of D %zu", d), -1;
   for (size_t i = 0; i < n; i++) ks[i] = c[i].k, wk[i] = &w;
@@ -114,7 +119,7 @@ static int drop_dominated(cand *c, size_t n, nb_op op, nb_dtype dt, size_t d, un
       if (c[j].bound <= c[i].bound && !(c[j].measured > c[i].measured) && r.rows_per_s[j] > DOMINATED * r.rows_per_s[i])
         by = j;
     if (by != i)
-      printf("  (%s left out of the timing: %s, at least as accurate, is %.0fx faster on 64 rows)\n", c[i].k->name,
+      fprintf(txt, "  (%s left out of the timing: %s, at least as accurate, is %.0fx faster on 64 rows)\n", c[i].k->name,
              c[by].k->name, r.rows_per_s[by] / r.rows_per_s[i]);
     else
       c[m++] = c[i];
@@ -206,17 +211,18 @@ static const char *budget_name(char *buf, size_t n, double b) {
   return buf;
 }
 
-static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, unsigned threads, const ropts *o,
+static int one(nb_op op, nb_dtype dt, const char *glob, size_t d, nb_ws ws, const nb_machine *m, unsigned threads, const ropts *o,
                records *rs, const nb_kernel **wisdom_k, double *wisdom_speedup) {
   cand c[MAXK];
   const nb_kernel *ks[MAXK];
-  size_t n = nb_select(NULL, (int)op, (int)dt, ks, MAXK), dmax = nb_bucket_max(nb_bucket(d));
+  size_t n = nb_select(glob, 1u << op, 1u << dt, ks, MAXK), dmax = nb_bucket_max(nb_bucket(d));
+  if (!n && glob) return 0; /* --kernel narrowed the cases: the caller checks that one is left */
   if (!n) return cli_error("recommend", "no %s %s kernel runs here", nb_op_name(op), nb_dtype_name(dt));
   for (size_t i = 0; i < n; i++) c[i] = (cand){ks[i], nb_kernel_bound_d(ks[i], dmax), NAN};
   if (o->x && measure_input(c, n, op, dt, o)) return cli_error("recommend", "out of memory measuring --input");
 
   size_t rows = nb_ws_rows_at(ws, m, d, nb_dtype_size(dt));
-  printf("\n%s %s D=%zu, %s (%s); rows per call: %zu, threads: %u\n", nb_op_name(op), nb_dtype_name(dt), d,
+  fprintf(txt, "\n%s %s D=%zu, %s (%s); rows per call: %zu, threads: %u\n", nb_op_name(op), nb_dtype_name(dt), d,
          nb_ws_name(ws), nb_ws_describe(ws.kind), rows, threads);
   char err[256];
   if (o->timing && rows * d * nb_dtype_size(dt) > BIG_CALL) {
@@ -239,26 +245,26 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
   pick p[MAXB];
   choose(c, n, rp, wk, o, op, dt, d, p);
 
-  if (rp) printf("  %u interleaved rounds\n", r.rounds);
-  printf("  %-34s %9s %9s %11s %8s %6s\n", "kernel", "declared", o->x ? "on input" : "", "rows/s", "GB/s", "cv%");
+  if (rp) fprintf(txt, "  %u interleaved rounds\n", r.rounds);
+  fprintf(txt, "  %-34s %9s %9s %11s %8s %6s\n", "kernel", "declared", o->x ? "on input" : "", "rows/s", "GB/s", "cv%");
   for (size_t i = 0; i < n; i++) {
     char meas[16] = "";
     if (o->x) snprintf(meas, sizeof meas, "%.4g", c[i].measured);
-    printf("  %-34s %9.4g %9s", ks[i]->name, c[i].bound, meas);
+    fprintf(txt, "  %-34s %9.4g %9s", ks[i]->name, c[i].bound, meas);
     if (rp)
-      printf(" %11.4g %8.2f %6.2f%s\n", r.rows_per_s[i], nb_workload_bytes(&w, ks[i]) / r.st[i].median,
+      fprintf(txt, " %11.4g %8.2f %6.2f%s\n", r.rows_per_s[i], nb_workload_bytes(&w, ks[i]) / r.st[i].median,
              100 * r.st[i].cv, r.noisy[i] ? " NOISY" : "");
     else
-      printf(" %11s\n", "not timed");
+      fprintf(txt, " %11s\n", "not timed");
   }
-  printf("  %-6s %-34s %11s  %-40s %s\n", "budget", "ship", "rows/s", "verdict: fastest over runner-up [95%]",
+  fprintf(txt, "  %-6s %-34s %11s  %-40s %s\n", "budget", "ship", "rows/s", "verdict: fastest over runner-up [95%]",
          "over the more accurate choice [95%]");
   for (size_t b = 0; b < o->nb; b++) {
     char bbuf[16], v1[64], v2[128], verdict[160];
     const pick *q = &p[b];
     const char *bn = budget_name(bbuf, sizeof bbuf, o->budgets[b]);
     if (!q->any) {
-      printf("  %-6s %-34s\n", bn, "(no kernel within the budget)");
+      fprintf(txt, "  %-6s %-34s\n", bn, "(no kernel within the budget)");
       continue;
     }
     if (!strcmp(q->verdict, "winner") || !strcmp(q->verdict, "only") || !strcmp(q->verdict, "untimed"))
@@ -274,7 +280,7 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
       snprintf(v2, sizeof v2, "instead of %s", ks[q->prev]->name);
     else
       snprintf(v2, sizeof v2, "-");
-    printf("  %-6s %-34s %11s  %-40s %s\n", bn, ks[q->ship]->name, sp, verdict, v2);
+    fprintf(txt, "  %-6s %-34s %11s  %-40s %s\n", bn, ks[q->ship]->name, sp, verdict, v2);
     nb_val row[NREC_COLS] = {
         {nb_op_name(op), 0}, {nb_dtype_name(dt), 0}, {NULL, (double)d}, {nb_ws_name(ws), 0}, {NULL, (double)rows},
         {NULL, threads}, {NULL, o->budgets[b]}, {ks[q->ship]->name, 0}, {NULL, c[q->ship].bound},
@@ -302,10 +308,14 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
 }
 
 static void help(void) {
-  printf("usage: normbench recommend [--op rmsnorm|layernorm|all] [--dtype f32|f16|bf16|all]\n"
+  fprintf(txt, "usage: normbench recommend [--op LIST] [--dtype LIST] [--kernel GLOB]\n"
          "                           [--d LIST] [--shape LIST] [--rows N] [--threads N]\n"
          "                           [--budget ULP] [--wisdom FILE] [--input X.npy [--weight G.npy]]\n"
-         "                           [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--no-timing] [--columns]\n\n"
+         "                           [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--no-timing]\n"
+         "                           [--columns]\n\n"
+         "--op: rmsnorm,layernorm or all (the ops the dispatcher serves); --dtype: f32,f16,bf16 or all;\n"
+         "--kernel GLOB narrows the candidates (shell glob on names). --csv - or --json - writes pure\n"
+         "CSV or JSON on standard output, the tables on standard error. Times take units (5ms).\n\n"
          "For each op, dtype, row length D (default 4096) and shape (default decode,batch,prefill;\n"
          "the names of perf's --working-set), times every kernel that runs here in one interleaved run\n"
          "(--repetitions rounds, default 21, of at least --min-time seconds, default 0.005) and\n"
@@ -327,19 +337,6 @@ static void help(void) {
          INPUT_ROWS, nb_default_budget(NB_RMSNORM, NB_F32));
 }
 
-static int parse_all(const char *s, int *v, int (*parse)(const char *, int *)) {
-  if (!strcmp(s, "all")) return *v = -1, 0;
-  return parse(s, v);
-}
-static int op_of(const char *s, int *v) {
-  nb_op op;
-  return nb_op_parse(s, &op) ? -1 : (*v = (int)op, 0);
-}
-static int dt_of(const char *s, int *v) {
-  nb_dtype dt;
-  return nb_dtype_parse(s, &dt) ? -1 : (*v = (int)dt, 0);
-}
-
 static int load_array(const char *opt, const char *path, nb_array *a) {
   char err[NB_ARR_ERRLEN];
   if (nb_arr_load(path, a, err, sizeof err)) return cli_error("recommend", "%s %s: %s", opt, path, err);
@@ -348,74 +345,62 @@ static int load_array(const char *opt, const char *path, nb_array *a) {
 
 int cmd_recommend(int argc, char **argv) {
   enum { O_OP = 1, O_DT, O_BUDGET, O_D, O_SHAPE, O_ROWS, O_THREADS, O_WISDOM, O_INPUT, O_WEIGHT, O_REP, O_MIN,
-         O_CSV, O_JSON, O_NOTIME, O_HELP, O_COLUMNS };
+         O_CSV, O_JSON, O_NOTIME, O_HELP, O_KERNEL, O_COLUMNS };
   static const struct option opts[] = {
       {"op", 1, 0, O_OP},         {"dtype", 1, 0, O_DT},       {"budget", 1, 0, O_BUDGET},
       {"d", 1, 0, O_D},           {"shape", 1, 0, O_SHAPE},    {"rows", 1, 0, O_ROWS},
       {"threads", 1, 0, O_THREADS}, {"wisdom", 1, 0, O_WISDOM}, {"input", 1, 0, O_INPUT},
       {"weight", 1, 0, O_WEIGHT}, {"repetitions", 1, 0, O_REP}, {"min-time", 1, 0, O_MIN},
       {"csv", 1, 0, O_CSV},       {"json", 1, 0, O_JSON},      {"no-timing", 0, 0, O_NOTIME},
-      {"help", 0, 0, O_HELP},     {"columns", 0, 0, O_COLUMNS}, {0, 0, 0, 0}};
-  int op = -1, dt = -1, no_timing = 0, ch, d_given = 0;
+      {"help", 0, 0, O_HELP},     {"kernel", 1, 0, O_KERNEL}, {"columns", 0, 0, O_COLUMNS}, {0, 0, 0, 0}};
+  unsigned ops = RECOMMENDED, dts = 0;
+  int no_timing = 0, ch, rc, d_given = 0;
   size_t ds[MAX_D] = {4096}, nd = 1, nws = 3, rows = 0, v;
   nb_ws shapes[MAX_SHAPES] = {{NB_WS_DECODE, 0, 0}, {NB_WS_BATCH, 0, 0}, {NB_WS_PREFILL, 0, 0}};
   unsigned threads = 1;
-  const char *wisdom = NULL, *input = NULL, *weight = NULL, *csv = NULL, *json = NULL;
-  ropts o = {.budgets = {0.5, 1, 4, 16, 64, INFINITY}, .nb = 6, .mo = {21, 0.005}};
+  const char *glob = NULL, *wisdom = NULL, *input = NULL, *weight = NULL, *csv = NULL, *json = NULL;
+  ropts o = {.budgets = {0.5, 1, 4, 16, 64, INFINITY}, .nb = 6, .mo = {21, 0.005, 0}};
   o.wisdom_budget = nb_default_budget(NB_RMSNORM, NB_F32);
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  txt = stdout;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (ch) {
     case O_OP:
-      if (parse_all(optarg, &op, op_of))
-        return cli_error("recommend", "--op wants rmsnorm, layernorm or all, got '%s'", optarg);
+      if ((rc = cli_opt_ops("recommend", optarg, &ops))) return rc;
+      if (ops & ~RECOMMENDED && !strstr(optarg, "all"))
+        return cli_error("recommend", "--op: recommend covers rmsnorm and layernorm, got '%s'", optarg);
+      ops &= RECOMMENDED;
       break;
     case O_DT:
-      if (parse_all(optarg, &dt, dt_of))
-        return cli_error("recommend", "--dtype wants f32, f16, bf16 or all, got '%s'", optarg);
+      if ((rc = cli_opt_dtypes("recommend", optarg, &dts))) return rc;
       break;
+    case O_KERNEL: glob = optarg; break;
     case O_BUDGET:
       if (cli_parse_double(optarg, &o.wisdom_budget) || !(o.wisdom_budget > 0) || o.wisdom_budget > 1e300)
         return cli_error("recommend", "--budget wants a positive number of ulps, got '%s'", optarg);
       break;
     case O_D:
-      if (cli_parse_size_list(optarg, ds, MAX_D, &nd))
-        return cli_error("recommend", "--d wants a list of row lengths like 128,4096, got '%s'", optarg);
-      for (size_t i = 0; i < nd; i++)
-        if (ds[i] == 0 || ds[i] > ((size_t)1 << 20))
-          return cli_error("recommend", "--d: row lengths are 1 to 1048576, got %zu", ds[i]);
+      if ((rc = cli_opt_d("recommend", optarg, ds, MAX_D, &nd, (size_t)1 << 20))) return rc;
       d_given = 1;
       break;
-    case O_SHAPE: {
-      char buf[256];
-      snprintf(buf, sizeof buf, "%s", optarg);
-      nws = 0;
-      for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if (nws == MAX_SHAPES || nb_ws_parse(t, &shapes[nws++]))
-          return cli_error("recommend", "--shape wants decode, batch, prefill, rows:N, l1, l2, llc, mem or bytes, got '%s'",
-                           optarg);
-      if (!nws) return cli_error("recommend", "--shape wants at least one shape");
+    case O_SHAPE:
+      if ((rc = cli_opt_ws("recommend", "--shape", optarg, shapes, MAX_SHAPES, &nws))) return rc;
       break;
-    }
     case O_ROWS:
-      if (cli_parse_size(optarg, &rows) || rows == 0 || rows > (1u << 24))
-        return cli_error("recommend", "--rows wants rows per call in [1, 2^24], got '%s'", optarg);
+      if ((rc = cli_opt_count("recommend", "--rows", optarg, 1, (size_t)1 << 24, &rows))) return rc;
       break;
     case O_THREADS:
-      if (cli_parse_size(optarg, &v) || v == 0 || (long)v > ncpu)
-        return cli_error("recommend", "--threads wants 1..%ld (the CPUs online), got '%s'", ncpu, optarg);
+      if ((rc = cli_opt_count("recommend", "--threads", optarg, 1, ncpu > 0 ? (size_t)ncpu : 1, &v))) return rc;
       threads = (unsigned)v;
       break;
     case O_REP:
-      if (cli_parse_size(optarg, &v) || v < 5 || v > 10000)
-        return cli_error("recommend", "--repetitions wants 5..10000, got '%s'", optarg);
+      if ((rc = cli_opt_count("recommend", "--repetitions", optarg, 5, 10000, &v))) return rc;
       o.mo.repetitions = (unsigned)v;
       break;
     case O_MIN:
-      if (cli_parse_double(optarg, &o.mo.min_time) || o.mo.min_time <= 0 || o.mo.min_time > 60)
-        return cli_error("recommend", "--min-time wants seconds in (0, 60], got '%s'", optarg);
+      if ((rc = cli_opt_seconds("recommend", "--min-time", optarg, 60, &o.mo.min_time))) return rc;
       break;
     case O_WISDOM: wisdom = optarg; break;
     case O_INPUT: input = optarg; break;
@@ -429,6 +414,11 @@ int cmd_recommend(int argc, char **argv) {
     }
   }
   if (optind < argc) return cli_error("recommend", "unexpected argument '%s'", argv[optind]);
+  txt = cli_outputs("recommend", (const char *[]){csv, json}, 2, &rc);
+  if (rc) return rc;
+  const nb_kernel *any[1];
+  if (glob && !nb_select(glob, ops, dts, any, 1))
+    return cli_error("recommend", "no kernel that runs here matches --kernel '%s' with the given --op/--dtype", glob);
   if (weight && !input) return cli_error("recommend", "--weight needs --input");
   if (input && d_given) return cli_error("recommend", "--input gives D (its row length): no --d");
   if (rows && nws < MAX_SHAPES) shapes[nws++] = (nb_ws){NB_WS_ROWS, 0, rows};
@@ -462,21 +452,20 @@ int cmd_recommend(int argc, char **argv) {
   char why[256];
   if (nb_machine_get(&m, NULL, why, sizeof why)) return nb_arr_free(&x), nb_arr_free(&g), cli_error("recommend", "%s", why);
   m.pinned_cpu = nb_pin_thread(-1);
-  printf("cpu: %s\nbuild: %s\n", nb_cpu_signature(), nb_build_id());
+  fprintf(txt, "cpu: %s\nbuild: %s\n", nb_cpu_signature(), nb_build_id());
   if (emu)
-    printf("timing: off (%s): timings under emulation are meaningless; each budget takes the static choice (not timed)\n",
+    fprintf(txt, "timing: off (%s): timings under emulation are meaningless; each budget takes the static choice (not timed)\n",
            emu);
 
   const nb_kernel *wk[2][3][MAX_D] = {{{0}}};
   double wsp[2][3][MAX_D];
   records rs = {0};
-  int rc = 0;
   for (int a = NB_RMSNORM; !rc && a <= NB_LAYERNORM; a++)
     for (int t = NB_F32; !rc && t <= NB_BF16; t++)
       for (size_t i = 0; !rc && i < nd; i++)
         for (size_t s = 0; !rc && s < nws; s++) {
-          if ((op >= 0 && a != op) || (dt >= 0 && t != dt)) continue;
-          rc = one((nb_op)a, (nb_dtype)t, ds[i], shapes[s], &m, threads, &o, &rs, s == 0 ? &wk[a][t][i] : NULL,
+          if (!(ops >> a & 1) || (dts && !(dts >> t & 1))) continue;
+          rc = one((nb_op)a, (nb_dtype)t, glob, ds[i], shapes[s], &m, threads, &o, &rs, s == 0 ? &wk[a][t][i] : NULL,
                    &wsp[a][t][i]);
         }
   if (!rc && wisdom) {
@@ -486,16 +475,16 @@ int cmd_recommend(int argc, char **argv) {
       for (int t = 0; t < 3; t++)
         for (size_t i = 0; i < nd; i++)
           if (wk[a][t][i]) nb_wisdom_add(wk[a][t][i], ds[i], o.wisdom_budget, wsp[a][t][i]);
-    printf("\n");
+    fprintf(txt, "\n");
     for (int a = 0; a < 2; a++)
       for (int t = 0; t < 3; t++)
         for (size_t i = 0; i < nd; i++)
           if (wk[a][t][i])
-            printf("wisdom: %s %s D %zu..%zu within %g ulp: %s\n", nb_op_name((nb_op)a), nb_dtype_name((nb_dtype)t),
+            fprintf(txt, "wisdom: %s %s D %zu..%zu within %g ulp: %s\n", nb_op_name((nb_op)a), nb_dtype_name((nb_dtype)t),
                    nb_bucket_min(nb_bucket(ds[i])), nb_bucket_max(nb_bucket(ds[i])), o.wisdom_budget,
                    wk[a][t][i]->name);
     if (nb_wisdom_save(wisdom)) rc = cli_error("recommend", "cannot write %s: %s", wisdom, strerror(errno));
-    else printf("wisdom written to %s\n", wisdom);
+    else fprintf(txt, "wisdom written to %s\n", wisdom);
   }
   if (!rc && (csv || json)) {
     char notes[MAX_SHAPES][192];

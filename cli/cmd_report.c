@@ -11,27 +11,27 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: normbench report [--tables] [--id ID] [--out FILE] RESULTS_DIR\n"
-    "       normbench report --compare [--out FILE] DIR DIR...\n"
-    "       normbench report --mem-sweep PERF_CSV [--fastest-isa] [--out NOTE]\n\n"
+    "usage: normbench report [--tables] [--machine ID] [--output FILE] RESULTS_DIR\n"
+    "       normbench report --compare [--output FILE] DIR DIR...\n"
+    "       normbench report --mem-sweep PERF_CSV [--fastest-isa] [--output NOTE]\n\n"
     "Reads a results folder (`ninja bench`: perf.csv, accuracy.csv or accuracy.csv.gz,\n"
     "bounds.csv, and recommend.csv, meanshift.csv, machine.txt, duration_s when present) and\n"
-    "writes RESULTS_DIR/tables/ (what plots/*.gp draw) and RESULTS_DIR/REPORT.md (or --out;\n"
+    "writes RESULTS_DIR/tables/ (what plots/*.gp draw) and RESULTS_DIR/REPORT.md (or --output;\n"
     "'-' = stdout). --tables: the tables only (before the plots exist; REPORT.md lists the\n"
-    "PNGs in RESULTS_DIR/plots). --id: the machine id in the title (default: the folder's name).\n"
+    "PNGs in RESULTS_DIR/plots). --machine: the machine id in the title (default: the folder's name).\n"
     "--compare: per op, dtype, D and shape of each folder's recommend.csv, the kernel to ship\n"
     "on each machine and what each machine loses running another's choice (from its own\n"
-    "perf.csv), as markdown on stdout or to --out. Folders are machines, named by the id in\n"
+    "perf.csv), as markdown on stdout or to --output. Folders are machines, named by the id in\n"
     "their machine.txt (else the folder's name); folders of one id merge.\n"
     "--mem-sweep: from a perf CSV of cache-resident kernels and the memory copy probe, the\n"
     "kernels fast enough for the bench's memory-bound sweep (cache-resident GB/s at least\n"
-    "1/10 of the copy's), one a line; --out: the note machine.txt gets (the rule, and each\n"
+    "1/10 of the copy's), one a line; --output: the note machine.txt gets (the rule, and each\n"
     "kernel left out). --fastest-isa (the quick bench): of those, only the fastest ISA of each\n"
     "algorithm (op, dtype, algorithm; every peer).\n";
 
 int cmd_report(int argc, char **argv) {
   enum { O_TABLES = 1, O_ID, O_OUT, O_COMPARE, O_MEM, O_FASTEST, O_HELP };
-  static const struct option opts[] = {{"tables", 0, 0, O_TABLES}, {"id", 1, 0, O_ID},  {"out", 1, 0, O_OUT},
+  static const struct option opts[] = {{"tables", 0, 0, O_TABLES}, {"machine", 1, 0, O_ID},  {"output", 1, 0, O_OUT},
                                        {"compare", 0, 0, O_COMPARE}, {"mem-sweep", 1, 0, O_MEM},
                                        {"fastest-isa", 0, 0, O_FASTEST},
                                        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
@@ -56,7 +56,7 @@ int cmd_report(int argc, char **argv) {
   char err[1024];
   if (fastest && !mem) return cli_error("report", "--fastest-isa goes with --mem-sweep");
   if (mem) {
-    if (n || compare || o.tables_only || o.id) return cli_error("report", "--mem-sweep takes a perf CSV and --out only");
+    if (n || compare || o.tables_only || o.id) return cli_error("report", "--mem-sweep takes a perf CSV and --output only");
     if (cli_check_only) return 0;
     nb_outfile note;
     if (o.out && nb_out_open(&note, o.out)) return cli_error("report", "cannot write %s: %s", o.out, nb_out_why(&note)), 3;
@@ -69,7 +69,7 @@ int cmd_report(int argc, char **argv) {
   }
   if (compare) {
     if (n < 1) return cli_error("report", "--compare wants one or more results folders");
-    if (o.tables_only || o.id) return cli_error("report", "--tables and --id do not go with --compare");
+    if (o.tables_only || o.id) return cli_error("report", "--tables and --machine do not go with --compare");
   } else if (n != 1) {
     return cli_error("report", "wants one results folder, got %d arguments (several machines: --compare)", n);
   }

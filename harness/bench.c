@@ -95,24 +95,32 @@ static size_t measured_size(const size_t *sz, const double *ns, size_t n, size_t
   return last;
 }
 
+int nb_parse_bytes(const char *s, size_t *out) {
+  char *end;
+  if (!s || *s < '0' || *s > '9') return -1;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return -1;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  else if (*end == 'M' || *end == 'm') shift = 20;
+  else if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift) end += (end[1] == 'i' && (end[2] == 'B' || end[2] == 'b')) ? 3 : (end[1] == 'B' || end[1] == 'b') ? 2 : 1;
+  if (*end || v > ((1ull << 40) >> shift)) return -1;
+  *out = (size_t)(v << shift);
+  return 0;
+}
+
 int nb_parse_caches(const char *s, size_t size[5]) {
   char buf[256];
   memset(size, 0, 5 * sizeof *size);
   if (!s || !*s || strlen(s) >= sizeof buf) return -1;
   strcpy(buf, s);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *end;
     if ((tok[0] != 'L' && tok[0] != 'l') || tok[1] < '1' || tok[1] > '4' || tok[2] != '=') return -1;
-    errno = 0;
-    unsigned long long v = strtoull(tok + 3, &end, 10);
-    if (errno || end == tok + 3 || tok[3] == '-') return -1;
-    int shift = 0;
-    if (*end == 'K' || *end == 'k') shift = 10;
-    else if (*end == 'M' || *end == 'm') shift = 20;
-    else if (*end == 'G' || *end == 'g') shift = 30;
-    if (shift) end += (end[1] == 'i' && (end[2] == 'B' || end[2] == 'b')) ? 3 : (end[1] == 'B' || end[1] == 'b') ? 2 : 1;
-    if (*end || v == 0 || v > ((1ull << 40) >> shift)) return -1;
-    size[tok[1] - '0'] = (size_t)(v << shift);
+    size_t v;
+    if (nb_parse_bytes(tok + 3, &v) || v == 0) return -1;
+    size[tok[1] - '0'] = v;
   }
   return 0;
 }
@@ -241,6 +249,8 @@ int nb_machine_get(nb_machine *m, const char *caches, char *why, size_t why_len)
   time_t now = time(NULL);
   struct tm tm;
   strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
+  m->have_load_avg = nb_platform_loadavg(m->load_avg) == 0;
+  m->cpu_scaling = nb_platform_cpu_scaling();
   m->num_cpus = p->num_cpus;
   m->clock = nb_clock_init();
   m->mhz = p->mhz;
@@ -270,13 +280,11 @@ int nb_ws_parse(const char *s, nb_ws *ws) {
   *ws = (nb_ws){NB_WS_BYTES, 0, 0};
   for (int i = 0; i < (int)(sizeof ws_names / sizeof ws_names[0]); i++)
     if (*ws_names[i] && !strcmp(s, ws_names[i])) return ws->kind = (nb_ws_kind)i, 0;
-  int rows = !strncmp(s, "rows:", 5);
-  const char *num = rows ? s + 5 : s;
-  if (*num < '0' || *num > '9') return -1;
-  unsigned long long v = strtoull(num, &end, 10);
-  if (*end || v > (1ull << 40)) return -1;
-  if (rows) return v ? (ws->kind = NB_WS_ROWS, ws->rows = (size_t)v, 0) : -1;
-  return v >= 256 ? (ws->bytes = (size_t)v, 0) : -1;
+  if (strncmp(s, "rows:", 5)) return !nb_parse_bytes(s, &ws->bytes) && ws->bytes >= 256 ? 0 : -1;
+  if (s[5] < '0' || s[5] > '9') return -1;
+  unsigned long long v = strtoull(s + 5, &end, 10);
+  if (*end || v == 0 || v > (1ull << 40)) return -1;
+  return ws->kind = NB_WS_ROWS, ws->rows = (size_t)v, 0;
 }
 
 const char *nb_ws_describe(nb_ws_kind kind) {
@@ -396,7 +404,7 @@ int nb_measure(nb_work_fn *fn, void *ctx, const nb_measure_opts *o, nb_result *r
     nb_result_free(r);
     return -1;
   }
-  r->iterations = nb_calibrate_iterations(fn, ctx, o->min_time);
+  r->iterations = o->iterations ? o->iterations : nb_calibrate_iterations(fn, ctx, o->min_time);
   for (int attempt = 0; attempt < 2; attempt++) {
     double ns, cpu;
     r->disturbed = 0;

@@ -34,6 +34,9 @@ typedef struct {
   const char *emulated;
   const char *compiler, *cflags, *build_type, *git;
   const nb_clock *clock;
+  double load_avg[3]; /* /proc/loadavg when the machine was read, if have_load_avg */
+  int have_load_avg;
+  int cpu_scaling; /* nb_platform_cpu_scaling: 1, 0, or -1 unknown */
 } nb_machine;
 
 /* Fills m from the platform layer and calibrates the clock: call it before
@@ -44,7 +47,11 @@ typedef struct {
  * override). */
 int nb_machine_get(nb_machine *m, const char *caches, char *why, size_t why_len);
 
-/* "L1=48K,L2=1M,L3=32M" (K, M, G, KiB, MiB, GiB; levels 1-4): 0, or -1. */
+/* A byte count: digits, optionally followed by K, M or G, alone or with B
+ * or iB after it ("48K", "1MiB", "2M", "256KiB"), every unit binary (as
+ * caches are sized), at most 2^40 bytes: 0, or -1. */
+int nb_parse_bytes(const char *s, size_t *out);
+/* "L1=48K,L2=1M,L3=32M" (sizes as nb_parse_bytes; levels 1-4): 0, or -1. */
 int nb_parse_caches(const char *s, size_t size[5]);
 
 /* Load-to-use latency (ns) of a random pointer chase over buffers of sizes
@@ -68,8 +75,8 @@ typedef struct {
 /* "l1" ... "mem", "decode", "batch", "prefill", the byte count, or
  * "rows:N". */
 const char *nb_ws_name(nb_ws ws);
-/* One token of a --working-set list (a name above, BYTES >= 256 or
- * rows:N). 0, or -1. */
+/* One token of a --working-set list (a name above, a byte count >= 256 as
+ * nb_parse_bytes reads it, or rows:N). 0, or -1. */
 int nb_ws_parse(const char *s, nb_ws *ws);
 /* The one definition of each working set and shape, which `perf --help`,
  * the README and REPORT.md quote. */
@@ -87,6 +94,8 @@ typedef void nb_work_fn(void *ctx);
 typedef struct {
   unsigned repetitions; /* samples kept (default 15) */
   double min_time;      /* seconds per sample, at least */
+  size_t iterations;    /* calls per sample when not 0 (Google Benchmark's
+                           --benchmark_min_time=Nx), else calibrated to min_time */
 } nb_measure_opts;
 
 typedef struct {

@@ -44,11 +44,11 @@ void nb_unpack(nb_dtype dt, const void *src, float *dst, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] = nb_storage_get(dt, src, i);
 }
 
-size_t nb_select(const char *glob, int op, int dt, const nb_kernel **out, size_t max) {
+size_t nb_select(const char *glob, unsigned ops, unsigned dts, const nb_kernel **out, size_t max) {
   size_t n = 0;
   for (size_t i = 0; i < nb_kernel_count() && n < max; i++) {
     const nb_kernel *k = nb_kernel_at(i);
-    if ((glob && fnmatch(glob, k->name, 0)) || (op >= 0 && (int)k->op != op) || (dt >= 0 && (int)k->dtype != dt) ||
+    if ((glob && fnmatch(glob, k->name, 0)) || (ops && !(ops >> k->op & 1)) || (dts && !(dts >> k->dtype & 1)) ||
         !nb_kernel_runs_here(k))
       continue;
     out[n++] = k;
@@ -365,7 +365,7 @@ int nb_interleave(const nb_kernel *const *ks, const nb_probe *probes, nb_workloa
       c[i] = (item){run_probe, {0}, {probes[i], ws[i], ws[i]->rows * ws[i]->d * nb_dtype_size(ws[i]->dtype) / 4}};
       out->bytes[i] = nb_probe_bytes(probes[i], ws[i]);
     }
-    out->iterations[i] = nb_calibrate_iterations(c[i].fn, item_ctx(&c[i]), o->min_time);
+    out->iterations[i] = o->iterations ? o->iterations : nb_calibrate_iterations(c[i].fn, item_ctx(&c[i]), o->min_time);
   }
   double cpu, warm;
   for (size_t i = 0; i < n; i++) nb_sample(c[i].fn, item_ctx(&c[i]), out->iterations[i], &warm, &cpu);

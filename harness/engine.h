@@ -18,9 +18,10 @@ void nb_unpack(nb_dtype dt, const void *src, float *dst, size_t n);
 float nb_storage_get(nb_dtype dt, const void *p, size_t i);
 void nb_storage_set(nb_dtype dt, void *p, size_t i, float v);
 
-/* Registry kernels that run here, matching a glob on the name (NULL: any)
- * and op and dtype (-1: any), in registry order; at most max. */
-size_t nb_select(const char *glob, int op, int dt, const nb_kernel **out, size_t max);
+/* Registry kernels that run here, matching a glob on the name (NULL: any),
+ * an op in the bit set ops (bit nb_op; 0: any) and a dtype in dts (bit
+ * nb_dtype; 0: any), in registry order; at most max. */
+size_t nb_select(const char *glob, unsigned ops, unsigned dts, const nb_kernel **out, size_t max);
 
 /* Rows per call for a working set or shape at row length d, element size
  * sz. Byte working sets: x + y fill the bytes; shapes: see bench.h. */

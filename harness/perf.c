@@ -233,13 +233,15 @@ static void json_context(FILE *f, const nb_machine *m, const char *executable) {
   fprintf(f, ",\n    \"executable\": \"%s\",\n", executable);
   fprintf(f, "    \"num_cpus\": %d,\n    \"mhz_per_cpu\": %.0f,\n",
           m->num_cpus, m->mhz);
-  fprintf(f, "    \"cpu_scaling_enabled\": false,\n    \"caches\": [\n");
+  /* Google Benchmark writes false when the governor is unknown, as here */
+  fprintf(f, "    \"cpu_scaling_enabled\": %s,\n    \"caches\": [\n", m->cpu_scaling == 1 ? "true" : "false");
   for (int i = 0; i < m->ncaches; i++)
     fprintf(f, "      {\"type\": \"%s\", \"level\": %d, \"size\": %zu, \"num_sharing\": %d, \"source\": \"%s\"}%s\n",
             m->caches[i].type, m->caches[i].level, m->caches[i].size, m->caches[i].num_sharing,
             nb_source_name(m->caches[i].src), i + 1 < m->ncaches ? "," : "");
-  fprintf(f, "    ],\n    \"load_avg\": [],\n    \"library_build_type\": \"%s\",\n",
-          strcmp(m->build_type, "debug") ? "release" : "debug");
+  fprintf(f, "    ],\n    \"load_avg\": [");
+  if (m->have_load_avg) fprintf(f, "%.17g,%.17g,%.17g", m->load_avg[0], m->load_avg[1], m->load_avg[2]);
+  fprintf(f, "],\n    \"library_build_type\": \"%s\",\n", strcmp(m->build_type, "debug") ? "release" : "debug");
   fprintf(f, "    \"normbench\": {\n      \"cpu_model\": ");
   json_str(f, m->cpu_model);
   fprintf(f, ",\n      \"features\": ");
@@ -260,22 +262,51 @@ static void json_context(FILE *f, const nb_machine *m, const char *executable) {
   fprintf(f, "    }\n  },\n");
 }
 
-void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
-  json_context(f, m, "normbench perf");
-  fprintf(f, "  \"benchmarks\": [\n");
+typedef void entry_fn(FILE *f, const nb_perf_row *r, size_t family, size_t instance, const char *agg, int rep,
+                      double real, double cpu, int last);
+
+/* Google Benchmark's runs of each row: one per repetition, then the
+ * aggregates (mean, median, stddev, cv), for real and CPU time. */
+static void each_entry(FILE *f, const nb_perf_row *rows, size_t n, entry_fn *emit) {
   for (size_t i = 0; i < n; i++) {
     const nb_perf_row *r = &rows[i];
     size_t family = family_of(rows, i), instance = 0;
     for (size_t j = 0; j < i; j++) instance += strcmp(rows[j].name, r->name) == 0;
     for (unsigned k = 0; k < r->r.repetitions; k++)
-      json_entry(f, r, family, instance, NULL, (int)k, r->r.ns[k], r->r.cpu_ns[k], 0);
+      emit(f, r, family, instance, NULL, (int)k, r->r.ns[k], r->r.cpu_ns[k], 0);
     nb_stats cs = nb_stats_of(r->r.cpu_ns, r->r.repetitions);
-    json_entry(f, r, family, instance, "mean", 0, r->r.st.mean, cs.mean, 0);
-    json_entry(f, r, family, instance, "median", 0, r->r.st.median, cs.median, 0);
-    json_entry(f, r, family, instance, "stddev", 0, r->r.st.stddev, cs.stddev, 0);
-    json_entry(f, r, family, instance, "cv", 0, r->r.st.cv, cs.cv, i + 1 == n);
+    emit(f, r, family, instance, "mean", 0, r->r.st.mean, cs.mean, 0);
+    emit(f, r, family, instance, "median", 0, r->r.st.median, cs.median, 0);
+    emit(f, r, family, instance, "stddev", 0, r->r.st.stddev, cs.stddev, 0);
+    emit(f, r, family, instance, "cv", 0, r->r.st.cv, cs.cv, i + 1 == n);
   }
+}
+
+void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
+  json_context(f, m, "normbench perf");
+  fprintf(f, "  \"benchmarks\": [\n");
+  each_entry(f, rows, n, json_entry);
   fprintf(f, "  ]\n}\n");
+}
+
+/* One line of Google Benchmark's CSV: name (quoted), iterations, times in
+ * ns, bytes and items per second (empty for cv, a ratio), label and error
+ * fields empty. */
+static void gbench_csv_entry(FILE *f, const nb_perf_row *r, size_t family, size_t instance, const char *agg, int rep,
+                             double real, double cpu, int last) {
+  char rn[160];
+  (void)family, (void)instance, (void)rep, (void)last;
+  run_name(rn, sizeof rn, r);
+  fprintf(f, "\"%s%s%s\",%zu,%.17g,%.17g,ns,", rn, agg ? "_" : "", agg ? agg : "", r->r.iterations, real, cpu);
+  if (agg && !strcmp(agg, "cv")) fprintf(f, ",,,,\n");
+  else fprintf(f, "%.17g,%.17g,,,\n", r->bytes / real * 1e9, r->items / real * 1e9);
+}
+
+void nb_perf_write_gbench_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n) {
+  (void)m;
+  fprintf(f, "name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,label,error_occurred,"
+             "error_message\n");
+  each_entry(f, rows, n, gbench_csv_entry);
 }
 
 /* ---- records: compare and recommend ------------------------------------------------ */

@@ -43,6 +43,9 @@ void nb_perf_link_probes(nb_perf_row *rows, size_t n);
 void nb_perf_write_table(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
 void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
 void nb_perf_write_json(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
+/* Google Benchmark's CSV (--benchmark_format=csv): its columns, the runs of
+ * the JSON, without the machine (Google's CSV has no context). */
+void nb_perf_write_gbench_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, size_t n);
 /* Records of compare and recommend: named columns, each value a string
  * (s != NULL) or a number (NaN: empty in CSV, null in JSON). CSV: the
  * machine block and notes as '#' lines, a header, one line per record;

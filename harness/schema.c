@@ -54,6 +54,7 @@ _Static_assert(sizeof acc_cols / sizeof acc_cols[0] == 22 + NB_HIST, "one hist_j
  * the exponents e with 2^e <= |x|, |g|, |b| < 2^hi the bound covers. */
 static const char *const list_cols[] = {"name", "op", "dtype", "algo", "isa", "runs_here",
                                         "external", "d", "bound_ulp", "range_lo", "range_hi"};
+_Static_assert(sizeof list_cols / sizeof list_cols[0] == NB_LIST_NCOLS, "NB_LIST_NCOLS");
 
 static const char *const rec_cols[] = {
     "op", "dtype", "d", "shape", "rows", "threads", "budget_ulp", "ship", "ship_bound_ulp", "ship_measured_ulp",

@@ -25,6 +25,7 @@ extern const nb_schema nb_schema_meanshift; /* nb_meanshift: meanshift.csv */
 /* Column counts the writers size their records by (checked in schema.c). */
 #define NB_REC_NCOLS 23
 #define NB_CMP_NCOLS 21
+#define NB_LIST_NCOLS 11
 
 /* The header line: the names joined by commas, then a newline. */
 void nb_schema_header(FILE *f, const nb_schema *s);

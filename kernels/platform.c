@@ -90,6 +90,20 @@ unsigned long long nb_platform_steal(int cpu) {
   return s;
 }
 
+int nb_platform_loadavg(double avg[3]) {
+  char line[256];
+  if (sys_line("/proc/loadavg", line, sizeof line)) return -1;
+  return sscanf(line, "%lf %lf %lf", &avg[0], &avg[1], &avg[2]) == 3 ? 0 : -1;
+}
+
+/* As Google Benchmark decides it: a cpufreq governor other than
+ * "performance" may change the clock under a benchmark. */
+int nb_platform_cpu_scaling(void) {
+  char gov[64];
+  if (sys_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", gov, sizeof gov)) return -1;
+  return strcmp(gov, "performance") != 0;
+}
+
 /* ---- CPU identity and features ------------------------------------------------ */
 
 #ifdef NB_X86

@@ -69,4 +69,11 @@ const nb_cache_fact *nb_platform_cache(const nb_platform *p, int level);
  * tell a sample the hypervisor disturbed; 0 if unknown. */
 unsigned long long nb_platform_steal(int cpu);
 
+/* The 1, 5 and 15 minute load averages of /proc/loadavg, read now: 0, or
+ * -1 when absent or malformed. */
+int nb_platform_loadavg(double avg[3]);
+/* 1 when CPU 0's cpufreq governor (sysfs) is not "performance", 0 when it
+ * is, -1 when there is no cpufreq (VMs, containers). */
+int nb_platform_cpu_scaling(void);
+
 #endif

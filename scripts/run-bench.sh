@@ -70,7 +70,7 @@ step 2 "throughput: normbench perf ${perf_args[*]}"
   '--benchmark_filter=ws:l2$|^probe_copy/' --csv "$tmp/prepass.csv" >/dev/null
 fastest=()
 [ $quick = 0 ] || fastest=(--fastest-isa)
-"$nb" report --mem-sweep "$tmp/prepass.csv" "${fastest[@]}" --out "$tmp/mem_note" >"$tmp/mem_kernels"
+"$nb" report --mem-sweep "$tmp/prepass.csv" "${fastest[@]}" --output "$tmp/mem_note" >"$tmp/mem_kernels"
 if [ $quick = 1 ] && grep -q _external_torch "$tmp/mem_kernels"; then
   # a PyTorch call at 4x the LLC takes over a second here (its temporaries
   # are fresh mappings, page-faulted on every call): half a quick run
@@ -95,13 +95,13 @@ rc=0
 [ $rc -le 1 ] || { echo "run-bench: error: normbench accuracy exited with $rc" >&2; exit 1; }
 echo "accuracy exit status: $rc" >>"$tmp/accuracy.txt"
 
-step 4 "declared bounds (normbench list --csv --d D) and the mean-shift measurement"
+step 4 "declared bounds (normbench list --csv - --d D) and the mean-shift measurement"
 # the row lengths of the accuracy sweep: its "d" column, found by name
 dcol=$("$nb" accuracy --columns | tr , '\n' | grep -nx d | cut -d: -f1)
 ds=$(tail -n +2 "$tmp/accuracy.csv" | cut -d, -f"$dcol" | sort -un)
 first=1
 for d in $ds; do
-  if [ $first = 1 ]; then "$nb" list --csv --d "$d"; first=0; else "$nb" list --csv --d "$d" | tail -n +2; fi
+  if [ $first = 1 ]; then "$nb" list --csv - --d "$d"; first=0; else "$nb" list --csv - --d "$d" | tail -n +2; fi
 done >"$tmp/bounds.csv"
 "$meanshift" "${shift_args[@]}" >"$tmp/meanshift.csv"
 
@@ -117,7 +117,7 @@ gzip -9n "$tmp/accuracy.csv" "$tmp/perf.json" "$tmp/recommend.json"
 
 step 7 "REPORT.md"
 echo "$(($(date +%s) - start))" >"$tmp/duration_s"
-"$nb" report --id "$id" "$tmp"
+"$nb" report --machine "$id" "$tmp"
 
 chmod 755 "$tmp"
 dest=$root/$id
@@ -135,6 +135,6 @@ echo "bench: $dest complete in $(($(date +%s) - start)) s" >&2
 folders=()
 for d in "$root"/*/; do [ -f "$d/recommend.csv" ] && folders+=("$d"); done
 if [ ${#folders[@]} -gt 0 ]; then
-  "$nb" report --compare --out "$root/README.md" "${folders[@]}"
+  "$nb" report --compare --output "$root/README.md" "${folders[@]}"
   echo "bench: $root/README.md compares ${#folders[@]} machine folder(s)" >&2
 fi

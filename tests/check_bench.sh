@@ -26,8 +26,8 @@ shift_cols=$("$meanshift" --columns)
 rec_cols=$("$nb" recommend --columns)
 [ "$(header "$fix/perf.csv")" = "$perf_cols" ]; ok $? "fixture perf.csv header = normbench perf --columns"
 [ "$(header "$fix/accuracy.csv")" = "$acc_cols" ]; ok $? "fixture accuracy.csv header = normbench accuracy --columns"
-[ "$(header "$fix/bounds.csv")" = "$list_cols" ] && [ "$("$nb" list --csv | head -1)" = "$list_cols" ]
-ok $? "fixture bounds.csv header = normbench list --columns = list --csv's"
+[ "$(header "$fix/bounds.csv")" = "$list_cols" ] && [ "$("$nb" list --csv - | head -1)" = "$list_cols" ]
+ok $? "fixture bounds.csv header = normbench list --columns = list --csv -'s"
 [ -n "$shift_cols" ] && [ "$(header "$fix/meanshift.csv")" = "$shift_cols" ]
 ok $? "fixture meanshift.csv header = nb_meanshift --columns"
 [ -n "$rec_cols" ] && [ "$(header "$fix/recommend.csv")" = "$rec_cols" ]
@@ -53,7 +53,7 @@ bad_input "a corrupt accuracy.csv.gz" "gzip" sh -c "mv '$work/broken/accuracy.cs
 # the memory-bound sweep's rule on the fixture's D = 4096 rows: in it, the
 # kernels at or above a tenth of the memory copy's GB/s, the others in the note
 grep -v '^#' "$fix/perf.csv" | awk -F, 'NR == 1 || $5 == 4096 || $2 == "probe"' >"$work/pre.csv"
-"$nb" report --mem-sweep "$work/pre.csv" --out "$work/note" >"$work/mem"; rc=$?
+"$nb" report --mem-sweep "$work/pre.csv" --output "$work/note" >"$work/mem"; rc=$?
 want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   $c["name"] == "probe_copy" && $c["working_set"] == "mem" { copy = $c["gbytes_per_s"] }
   $c["kind"] != "probe" && $c["working_set"] == "l2" { n++; k[n] = $c["name"]; g[n] = $c["gbytes_per_s"] }
@@ -65,7 +65,7 @@ left=$(grep -c '^#   ' "$work/note")
 ok $? "report --mem-sweep: $(wc -l <"$work/mem") kernels at >= 1/10 of the copy's GB/s, $left left out and noted"
 # --fastest-isa (the quick bench): of those, the fastest of each op, dtype
 # and algorithm (the name without its ISA; every external peer kept)
-"$nb" report --mem-sweep "$work/pre.csv" --fastest-isa --out "$work/note2" >"$work/mem2"; rc=$?
+"$nb" report --mem-sweep "$work/pre.csv" --fastest-isa --output "$work/note2" >"$work/mem2"; rc=$?
 want2=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   $c["name"] == "probe_copy" && $c["working_set"] == "mem" { copy = $c["gbytes_per_s"] }
   $c["kind"] != "probe" && $c["working_set"] == "l2" {

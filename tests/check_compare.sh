@@ -47,13 +47,13 @@ ok $? "a kernel bounds.csv says does not run there, both ways"
 [ "$(grep -c '| RMSNorm | f32 | 4096 | decode | 0.5 | zen4 | zen5 |' "$work/out")" = 0 ]
 ok $? "no loss row where both machines ship the same kernel"
 
-"$nb" report --compare --out "$work/README.md" "$fix/a" "$fix/b/" "$fix/b-bf16" "$fix/arm" >"$work/stdout"; rc=$?
+"$nb" report --compare --output "$work/README.md" "$fix/a" "$fix/b/" "$fix/b-bf16" "$fix/arm" >"$work/stdout"; rc=$?
 [ $rc = 0 ] && [ ! -s "$work/stdout" ] && cmp -s "$work/out" "$work/README.md"
-ok $? "--out FILE writes the same text, nothing on stdout"
+ok $? "--output FILE writes the same text, nothing on stdout"
 
 mkdir "$work/norec"
 cp "$fix/a/perf.csv" "$fix/a/machine.txt" "$work/norec/"
-msg=$("$nb" report --compare --out "$work/new.md" "$fix/a" "$work/norec" 2>&1 >/dev/null); rc=$?
+msg=$("$nb" report --compare --output "$work/new.md" "$fix/a" "$work/norec" 2>&1 >/dev/null); rc=$?
 [ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q 'recommend.csv: no such file' &&
   [ ! -e "$work/new.md" ]
 ok $? "a folder without recommend.csv: one-line error, no output file ($msg)"

@@ -17,17 +17,11 @@ import subprocess
 import sys
 import tempfile
 
+from compare_py import pair_by_name, sort_like_compare
+from tap import done, ok
+
 exe = sys.argv[1]
-count = 0
-failed = 0
 
-
-def ok(cond, what):
-    global count, failed
-    count += 1
-    failed += not cond
-    print("%sok %d - %s" % ("" if cond else "not ", count, what))
-    return cond
 
 
 def run(*args):
@@ -93,15 +87,6 @@ ok(m is None, "median aggregate is the median of the repetitions")
 ok(any(re.search(r"^layernorm_f32_\w+/d:64/ws:l1$", r) for r in runs) and any("/d:100/" in r for r in runs),
    "run names <kernel>/d:<D>/ws:<ws>")
 
-# compare.py's path: sort as util.sort_benchmark_results, partition by name,
-# compute the relative change of each pair (report.get_difference_report)
-def sort_like_compare(bs):
-    bs = sorted(bs, key=lambda b: b.get("repetition_index", -1))
-    bs = sorted(bs, key=lambda b: 1 if b.get("run_type") == "aggregate" else 0)
-    bs = sorted(bs, key=lambda b: b.get("per_family_instance_index", -1))
-    return sorted(bs, key=lambda b: b.get("family_index", -1))
-
-
 # Google Benchmark's own flags, as compare.py passes them
 js2 = os.path.join(tmp, "b.json")
 p = run("perf", "--kernel", "layernorm_f32_*", *quick, "--benchmark_out=" + js2, "--benchmark_out_format=json",
@@ -113,8 +98,9 @@ ok(names2 and all(re.search("twopass.*/d:64/", n) for n in names2), "--benchmark
 with open(js2) as f:
     other = sort_like_compare(json.load(f)["benchmarks"])
 mine = sort_like_compare(bms)
-common = [n for n in dict.fromkeys(b["name"] for b in mine) if n in {b["name"] for b in other}]
-pairs = [([b for b in mine if b["name"] == n], [b for b in other if b["name"] == n]) for n in common]
+# compare.py's path: sort, partition by name, the relative change of each pair
+pairs = pair_by_name(mine, other)
+common = [l[0]["name"] for l, r in pairs]
 ok(common and {b["name"] for b in other} == set(common) and all(len(l) == len(r) and len(l) in (1, 3) for l, r in pairs),
    "the two runs diffed as compare.py pairs them: same entries a side (3 repetitions or 1 aggregate)")
 changes = [(r[0]["real_time"] - l[0]["real_time"]) / l[0]["real_time"] for l, r in pairs]
@@ -198,5 +184,4 @@ ok(len(add) == 3 and all(int(r["rows"]) == 120000 // (2 * 100 * sz[r["dtype"]]) 
 os.remove(ac)
 ok(sorted(os.listdir(tmp)) == ["a.csv", "a.json", "b.json", "c.csv", "c.json", "t.csv"], "no temporary files left")
 
-print("1..%d" % count)
-sys.exit(1 if failed else 0)
+done()

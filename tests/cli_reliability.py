@@ -214,7 +214,7 @@ ok(one_error(r) and deep in r[2] and r[2].rstrip().endswith("No such file or dir
 
 # the oneDNN wrapper's per-thread state: under LeakSanitizer a leak would
 # turn this exit status into 1, which accuracy reserves for a breach
-onednn = nb("list", "--csv")[1]
+onednn = nb("list", "--csv", "-")[1]
 if "layernorm_f32_external_onednn,layernorm,f32,external,onednn,1" in onednn:
     r = nb("accuracy", "--kernel", "layernorm_f32_external_onednn", "--d", "8,64", "--dist", "normal", "--jobs", "2",
            "--quiet")

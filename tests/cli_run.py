@@ -55,7 +55,7 @@ def nb(*args, env=None):
 
 
 def kernels(d, env=None):
-    r = nb("list", "--csv", "--d", str(d), env=env)
+    r = nb("list", "--csv", "-", "--d", str(d), env=env)
     return list(csv.DictReader(io.StringIO(r.stdout)))
 
 

@@ -16,8 +16,8 @@ n=1
 if [ "$feat" = "$want" ]; then echo "ok $n - QEMU_CPU=${QEMU_CPU:-max}: features '$feat'"
 else echo "not ok $n - QEMU_CPU=${QEMU_CPU:-max}: features '$feat', want '$want'"; fi
 n=2
-notrun=$(run "$exe" list --csv | awk -F, 'NR > 1 && $6 == 0' | wc -l)
-needs_ext=$(run "$exe" list --csv | awk -F, 'NR > 1 && $5 == "neonbf16"' | wc -l)
+notrun=$(run "$exe" list --csv - | awk -F, 'NR > 1 && $6 == 0' | wc -l)
+needs_ext=$(run "$exe" list --csv - | awk -F, 'NR > 1 && $5 == "neonbf16"' | wc -l)
 if [ "$want" = neon ]; then expect=$needs_ext; else expect=0; fi
 if [ "$notrun" -eq "$expect" ]; then echo "ok $n - $notrun kernels not runnable here (expected $expect)"
 else echo "not ok $n - $notrun kernels not runnable here, expected $expect"; fi

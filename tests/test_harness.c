@@ -183,7 +183,7 @@ static void test_pack(void) {
 
 static void test_select(void) {
   const nb_kernel *ks[256];
-  size_t n = nb_select("*_scalar", NB_RMSNORM, NB_F32, ks, 256), all = nb_select(NULL, -1, -1, ks + 128, 128);
+  size_t n = nb_select("*_scalar", 1u << NB_RMSNORM, 1u << NB_F32, ks, 256), all = nb_select(NULL, 0, 0, ks + 128, 128);
   int good = n > 0;
   for (size_t i = 0; i < n; i++)
     good &= ks[i]->op == NB_RMSNORM && ks[i]->dtype == NB_F32 && !strcmp(ks[i]->isa, "scalar");
@@ -201,10 +201,10 @@ static void test_threads(void) {
     return;
   }
   const nb_kernel *k = NULL, *ks[64];
-  size_t n = nb_select("layernorm_bf16_twopass_*", -1, -1, ks, 64);
+  size_t n = nb_select("layernorm_bf16_twopass_*", 0, 0, ks, 64);
   if (n) k = ks[n - 1];
   nb_workload w1, w2;
-  nb_measure_opts o = {3, 1e-4};
+  nb_measure_opts o = {3, 1e-4, 0};
   nb_result r;
   char err[128];
   int okay = k && !nb_workload_init(&w1, NB_LAYERNORM, NB_BF16, 300, 37, (nb_ws){NB_WS_ROWS, 0, 37}, 1) &&
@@ -230,7 +230,7 @@ static void test_threads(void) {
 static void test_interleave(void) {
   const nb_kernel *ks[2] = {nb_kernel_find("rmsnorm_f32_twopass_scalar"), nb_kernel_find("rmsnorm_bf16_twopass_scalar")};
   nb_workload a, b, *ws[2] = {&a, &b};
-  nb_measure_opts o = {9, 1e-4};
+  nb_measure_opts o = {9, 1e-4, 0};
   nb_interleaved r;
   char err[128];
   if (!ks[0] || !ks[1] || nb_workload_init(&a, NB_RMSNORM, NB_F32, 128, 8, (nb_ws){NB_WS_ROWS, 0, 8}, 1) ||

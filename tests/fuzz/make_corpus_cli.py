@@ -6,7 +6,7 @@ import os
 import sys
 
 SEEDS = [
-    ["list"], ["list", "--d", "4096", "--csv"], ["list", "--d"], ["cpu"], ["--help"], ["nope"],
+    ["list"], ["list", "--d", "4096", "--csv", "-"], ["list", "--d"], ["cpu"], ["--help"], ["nope"],
     ["run", "--kernel", "rmsnorm_f32_twopass_scalar", "--input", "x.npy", "--weight", "g.npy", "--output", "y.npy"],
     ["run", "--kernel", "layernorm_f16_welford_scalar", "--input", "x.npy", "--weight", "g.npy", "--bias", "b.npy",
      "--eps", "1e-6", "--output", "-"],
