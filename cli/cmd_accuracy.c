@@ -71,7 +71,8 @@ static void help(void) {
       "--thorough: every distribution x every eps at every D, min(256, max(4, 65536/D)) rows.\n"
       "Given --d, --dist or --eps replace that axis (an explicit --eps applies to every distribution).\n\n"
       "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm,\n"
-      "                  addrmsnorm,rmsnorm1p (AddRMSNorm's residual from the same distribution);\n"
+      "                  addrmsnorm,rmsnorm1p (AddRMSNorm's residual from the same distribution),\n"
+      "                  rmsnorm_i8,rmsnorm_e4m3 (errors in int8 steps, e4m3 ulps);\n"
       "                  --dtype f32,f16,bf16\n"
       "  --rows N        rows per cell (all D)          --seed S   generator seed (default 1)\n"
       "  --csv FILE      long-format CSV, one line per kernel x cell ('-' = stdout)\n"
@@ -149,7 +150,9 @@ static int parse(int argc, char **argv, opts *o) {
       {"list-dists", 0, 0, O_LIST}, {"input", 1, 0, O_INPUT}, {"weight", 1, 0, O_WEIGHT},
       {"bias", 1, 0, O_BIAS},     {"save-worst", 1, 0, O_SAVE}, {"search", 0, 0, O_SEARCH},
       {"time", 1, 0, O_TIME},     {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
-  static const char *const opn[] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"}, *const dtn[] = {"f32", "f16", "bf16"};
+  static const char *const opn[NB_NOPS] = {"rmsnorm",   "layernorm",  "addrmsnorm",
+                                           "rmsnorm1p", "rmsnorm_i8", "rmsnorm_e4m3"},
+                           *const dtn[] = {"f32", "f16", "bf16"};
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.glob = "*", .seed = 1, .jobs = cpus > 0 ? (unsigned)cpus : 1, .time = 20};
   int c;
@@ -162,7 +165,7 @@ static int parse(int argc, char **argv, opts *o) {
     case O_KERNEL: o->glob = optarg; break;
     case O_OP:
       if (parse_set(optarg, opn, NB_NOPS, &o->ops))
-        return cli_error(CMD, "--op wants rmsnorm, layernorm, addrmsnorm and/or rmsnorm1p, got '%s'", optarg);
+        return cli_error(CMD, "--op wants rmsnorm, layernorm, addrmsnorm, rmsnorm1p, rmsnorm_i8 and/or rmsnorm_e4m3, got '%s'", optarg);
       break;
     case O_DTYPE:
       if (parse_set(optarg, dtn, 3, &o->dts)) return cli_error(CMD, "--dtype wants f32, f16 and/or bf16, got '%s'", optarg);
@@ -381,7 +384,9 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
     printf("%-32s %9s %9s %9s %8s %7s  %-30s %7s %9s %21s  %s\n", x->k->name, e1, e2, e3, cr, ex, where, k1, k2,
            prom, held);
   }
-  printf("\nerrors in ulps of the output format; 'promised' is the cell with the largest error / bound\n"
+  printf("\nerrors in ulps of the output format (rmsnorm_i8: int8 quantization steps, 'CR %%' the outputs\n"
+         "on the exact result's integer; rmsnorm_e4m3: ulps of e4m3);\n"
+         "'promised' is the cell with the largest error / bound\n"
          "ratio among rows the kernel's bound covers; kappa = mean|x|/sigma of the worst row;\n"
          "exact/M = outputs per million that took the accurate kernels' exact fallback.\n");
   free(s);

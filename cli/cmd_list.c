@@ -61,7 +61,7 @@ int cmd_list(int argc, char **argv) {
   if (csv)
     printf("name,op,dtype,algo,isa,runs_here,external,d,bound_ulp,range_lo,range_hi\n");
   else
-    printf("%-36s %-10s %-5s %-8s %-10s %-5s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here",
+    printf("%-36s %-12s %-5s %-8s %-10s %-5s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here",
            "bound@D", "range");
   for (size_t i = 0; i < nb_kernel_count(); i++) {
     const nb_kernel *k = nb_kernel_at(i);
@@ -73,10 +73,11 @@ int cmd_list(int argc, char **argv) {
              nb_algo_name(k->algo), k->isa, nb_kernel_runs_here(k), (k->flags & NB_K_EXTERNAL) != 0, d, b,
              r.lo, r.hi);
     else
-      printf("%-36s %-10s %-5s %-8s %-10s %-5s %12s  [2^%d, 2^%d)\n", k->name, nb_op_name(k->op),
+      printf("%-36s %-12s %-5s %-8s %-10s %-5s %12s  [2^%d, 2^%d)\n", k->name, nb_op_name(k->op),
              nb_dtype_name(k->dtype), nb_algo_name(k->algo), k->isa, nb_kernel_runs_here(k) ? "yes" : "no", b,
              r.lo, r.hi);
   }
-  if (!csv) printf("\nbound@D: declared max error at D = %zu (ulps; LayerNorm floored, mean|x|/sigma <= 10)\n", d);
+  if (!csv) printf("\nbound@D: declared max error at D = %zu (ulps; LayerNorm floored, mean|x|/sigma <= 10;\n"
+                        "rmsnorm_i8 in int8 quantization steps, rmsnorm_e4m3 in ulps of e4m3)\n", d);
   return 0;
 }

@@ -11,9 +11,14 @@ const char *const nb_acc_cols[] = {
     "rows_checked", "max_checked", "bound",    "breaches",     "hist_0",    "hist_1",
     "hist_2",    "hist_3",      "hist_4",      "hist_5",       "hist_6",    "hist_7",
     "hist_8",    "hist_9",      "hist_10",     "hist_11",      "hist_12",   "hist_13",
+    /* the error's unit: ulp of the output format, int8 quantization steps
+     * (rmsnorm_i8) or ulp of e4m3 (rmsnorm_e4m3); outputs other than the
+     * exact result's rounding (not correctly rounded; for int8, on another
+     * integer) */
+    "err_unit",  "mismatches",
 };
 const size_t nb_acc_ncols = sizeof nb_acc_cols / sizeof nb_acc_cols[0];
-_Static_assert(sizeof nb_acc_cols / sizeof nb_acc_cols[0] == 22 + NB_HIST,
+_Static_assert(sizeof nb_acc_cols / sizeof nb_acc_cols[0] == 24 + NB_HIST,
                "one hist_j column per histogram bin");
 
 void nb_acc_csv_header(FILE *f) {
@@ -48,7 +53,8 @@ void nb_acc_csv_row(FILE *f, const nb_kernel *k, const nb_cell *c, const nb_metr
     num(f, m->bound);
   fprintf(f, ",%zu", m->breaches);
   for (int j = 0; j < NB_HIST; j++) fprintf(f, ",%zu", m->hist[j]);
-  fputc('\n', f);
+  fprintf(f, ",%s,%zu\n", k->op == NB_RMSNORM_I8 ? "step" : k->op == NB_RMSNORM_E4M3 ? "e4m3_ulp" : "ulp",
+          m->n - m->n_cr);
 }
 
 typedef struct {

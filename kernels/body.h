@@ -67,6 +67,34 @@ NB_INLINE void vf_stn(nb_dtype dt, void *p, vf v, size_t n) {
   st(dt, buf, 0, v);
   memcpy(p, buf, n * sizeof buf[0]);
 }
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
 
 NB_INLINE const void *at(nb_dtype dt, const void *p, size_t i) {
@@ -213,6 +241,34 @@ NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
     for (int l = 0; l < NB_W; l++) t[l] = nb_round_f64_to_fmt(t[l], dt);
     lo = vd_ld(t);
     hi = vd_ld(t + NB_W / 2);
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
   }
   return vd_narrow(lo, hi);
@@ -333,6 +389,34 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   *out = y;
   return 1;
 }
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
 
 #ifdef NB_HAVE_FMA
@@ -374,6 +458,34 @@ NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, 
   *out = lo;
   return 1;
 }
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
 
 /* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
@@ -385,6 +497,34 @@ NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf
   vf eo;
   if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
   if (acc && dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
   if (acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
@@ -425,6 +565,34 @@ NB_INLINE void st_nt(nb_dtype dt, void *p, size_t i, vf v) {
 #define NB_CAN_STREAM 0
 NB_INLINE void st_nt(nb_dtype dt, void *p, size_t i, vf v) { st(dt, p, i, v); }
 NB_INLINE void nb_stream_fence(void) {}
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
 
 NB_INLINE int use_stream(nb_dtype dt, const void *x, const void *y, size_t rows, size_t d) {
@@ -480,11 +648,118 @@ NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, con
     normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
+/* ---- RMSNorm into int8 and fp8 e4m3 (normbench.h) ----------------------
+ * The f32 algorithms' y_i = (x_i r) g_i, as norm_vec computes RMSNorm's,
+ * then quantized; the accurate kernels' y_i = (x_i g_i) r64 in double (the
+ * product is exact there, so y is within rho + u of the exact value) and
+ * quantized from double. The vector code computes y; the quantizing runs in
+ * plain C loops over one vector's lanes, which GCC vectorizes for the ISA
+ * the file is compiled for (compares, selects, integer adds: no per-ISA
+ * helper needed). The accurate kernels' e4m3 rounding stays scalar
+ * (nb_f64_to_e4m3, libm): they are not the speed candidates. int8 needs
+ * max|y| before any q: a first pass computes y for the max only, a second
+ * recomputes it bit for bit and quantizes, so max|q| is exactly 127; the
+ * row is in L1/L2 by then. Lanes past the row (vf_ldn zero-fills) give
+ * y = 0 and are never stored. */
+NB_INLINE vf qy_vec(nb_dtype dt, const void *x, const void *g, size_t i, size_t n, vf vr) {
+  vf xv = n == NB_W ? ld(dt, x, i) : vf_ldn(dt, at(dt, x, i), n);
+  vf gv = n == NB_W ? ld(dt, g, i) : vf_ldn(dt, at(dt, g, i), n);
+  return vf_mul(vf_mul(xv, vr), gv);
+}
+/* y in double, NB_W lanes (the accurate kernels) */
+NB_INLINE void qy_vec_f64(nb_dtype dt, const void *x, const void *g, size_t i, size_t n, vd vr,
+                          double *out) {
+  vf xv = n == NB_W ? ld(dt, x, i) : vf_ldn(dt, at(dt, x, i), n);
+  vf gv = n == NB_W ? ld(dt, g, i) : vf_ldn(dt, at(dt, g, i), n);
+  vd xd[2], gd[2];
+  vf_widen(xv, &xd[0], &xd[1]);
+  vf_widen(gv, &gd[0], &gd[1]);
+  vd_st(out, vd_mul(vd_mul(xd[0], gd[0]), vr));
+  vd_st(out + NB_W / 2, vd_mul(vd_mul(xd[1], gd[1]), vr));
+}
+
+/* One row: r (f32 algorithms) or r64 (f64: the accurate kernels); sc is
+ * this row's scale (RMSNormI8), NULL when the caller passed none. */
+NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const void *g,
+                         const void *sc, void *y, size_t d, float r, double r64, rowio io) {
+  const vf vr = vf_set1(r);
+  const vd vr64 = vd_set1(r64);
+  float yf[NB_W];
+  double yd[NB_W];
+  uint8_t o[NB_W];
+  if (op == NB_RMSNORM_E4M3) {
+    for (size_t i = 0; i < d; i += NB_W) {
+      size_t n = d - i < NB_W ? d - i : NB_W;
+      if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
+      if (f64) {
+        qy_vec_f64(dt, x, g, i, n, vr64, yd);
+        for (int l = 0; l < NB_W; l++) o[l] = nb_f64_to_e4m3(yd[l]);
+      } else {
+        vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+        for (int l = 0; l < NB_W; l++) o[l] = nb_e4m3_rne(yf[l]);
+      }
+      memcpy((uint8_t *)y + i, o, n);
+    }
+    return;
+  }
+  /* int8: max|y| per lane (NaN flagged apart: a max drops it), then q */
+  double mx[NB_W] = {0};
+  int nan[NB_W] = {0};
+  for (size_t i = 0; i < d; i += NB_W) {
+    size_t n = d - i < NB_W ? d - i : NB_W;
+    if (f64) {
+      qy_vec_f64(dt, x, g, i, n, vr64, yd);
+    } else {
+      vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+      for (int l = 0; l < NB_W; l++) yd[l] = yf[l];
+    }
+    for (int l = 0; l < NB_W; l++) {
+      double a = fabs(yd[l]);
+      mx[l] = a > mx[l] ? a : mx[l];
+      nan[l] |= a != a;
+    }
+  }
+  double amax = 0;
+  int anynan = 0;
+  for (int l = 0; l < NB_W; l++) {
+    amax = mx[l] > amax ? mx[l] : amax;
+    anynan |= nan[l];
+  }
+  if (anynan) amax = NAN;
+  /* f32 algorithms: amax is a float, s and 1/s in float as engines do */
+  float s = f64 ? (float)(amax / 127) : (float)amax / 127.0f;
+  if (sc) *(float *)(uintptr_t)sc = s; /* the caller's buffer: see normbench.h */
+  if (!(amax > 0) || isinf(amax)) {
+    memset(y, 0, d);
+    return;
+  }
+  const float inv = 127.0f / (float)amax;
+  const double inv64 = 127 / amax;
+  for (size_t i = 0; i < d; i += NB_W) {
+    size_t n = d - i < NB_W ? d - i : NB_W;
+    if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
+    if (f64) {
+      /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer (RNE) */
+      qy_vec_f64(dt, x, g, i, n, vr64, yd);
+      for (int l = 0; l < NB_W; l++) o[l] = (uint8_t)(int8_t)((yd[l] * inv64 + 0x1.8p52) - 0x1.8p52);
+    } else {
+      /* the same in float: |t| <= 127 (1 + 2^-22), 1.5 2^23 */
+      vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+      for (int l = 0; l < NB_W; l++) o[l] = (uint8_t)(int8_t)((yf[l] * inv + 0x1.8p23f) - 0x1.8p23f);
+    }
+    memcpy((int8_t *)y + i, o, n);
+  }
+}
+
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   npar p = {.center = ln, .onep = op == NB_RMSNORM1P, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
+  if (op == NB_RMSNORM_I8 || op == NB_RMSNORM_E4M3) { /* b: the row's scale */
+    quant_row(op, dt, 0, x, g, b, y, d, p.r, 0, io);
+    return;
+  }
   normalize(dt, 0, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -650,12 +925,44 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.kx16 = (float)(kr32 * 1.01 * u32 * F);
         p.kg16 = (float)(kr32 * dm * F);
         p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f && isfinite(p.m32);
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
       }
     } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */
   } else {
     double ms = lane_sums_f64(dt, x, d, 0, SUM2).s2 / dd;
     p.r64 = nb_rstd_f64(ms + (double)eps);
+    if (op == NB_RMSNORM_I8 || op == NB_RMSNORM_E4M3) { /* b: the row's scale */
+      quant_row(op, dt, 1, x, g, b, y, d, 0, p.r64, io);
+      return;
+    }
     if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
       double rho = (h + 8) * u;
       p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
@@ -669,6 +976,34 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
       p.r32 = (float)p.r64;
       p.k16 = (float)((rho + 4 * 0x1p-24) * 1.01 * (1 + 0x1p-18));
       p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f;
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
     }
   }
@@ -713,6 +1048,34 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
     memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
   }
 }
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
+
 #endif
 
 /* ---- instances ---------------------------------------------------------- */
@@ -799,5 +1162,33 @@ NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
 #define NB_DEFINE_RMS_BF16(algo, isa)     \
   NB_DEFINE_ADD(bf16, NB_BF16, algo, isa) \
   NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
+
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
 
 #endif

@@ -13,9 +13,13 @@
 
 NB_DEFINE_ALGO(twopass, neon)
 NB_DEFINE_RMS(twopass, neon)
+NB_DEFINE_QUANT(twopass, neon)
 NB_DEFINE_ALGO(welford, neon)
 NB_DEFINE_RMS(welford, neon)
+NB_DEFINE_QUANT(welford, neon)
 NB_DEFINE_ALGO(fast, neon)
 NB_DEFINE_RMS(fast, neon)
+NB_DEFINE_QUANT(fast, neon)
 NB_DEFINE_ALGO(accurate, neon)
 NB_DEFINE_RMS(accurate, neon)
+NB_DEFINE_QUANT(accurate, neon)
