@@ -142,7 +142,8 @@ static void ws_help(FILE *f) {
 }
 
 static const char perf_usage[] =
-    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p] [--dtype f32|f16|bf16]\n"
+    "usage: normbench perf [--kernel GLOB] [--op rmsnorm|layernorm|addrmsnorm|rmsnorm1p|rmsnorm_i8|rmsnorm_e4m3]\n"
+    "                      [--dtype f32|f16|bf16]\n"
     "                      [--d LIST] [--working-set LIST] [--rows N] [--threads N]\n"
     "                      [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--quiet]\n"
     "                      [--caches L1=48K,...]\n"
@@ -230,7 +231,7 @@ int cmd_perf(int argc, char **argv) {
       for (int o = 0; o < NB_NOPS; o++)
         if (!strcmp(optarg, nb_op_name((nb_op)o))) want_op = o;
       if (want_op < 0)
-        return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm or rmsnorm1p, got '%s'", optarg);
+        return cli_error("perf", "--op wants rmsnorm, layernorm, addrmsnorm, rmsnorm1p, rmsnorm_i8 or rmsnorm_e4m3, got '%s'", optarg);
       break;
     case O_DTYPE:
       if (nb_dtype_parse(optarg, &dt)) return cli_error("perf", "--dtype wants f32, f16 or bf16, got '%s'", optarg);

@@ -8,8 +8,11 @@
 
 static void finish(nb_perf_row *row, const nb_workload *w) {
   row->ws = w->ws;
-  /* x + y; AddRMSNorm also its residual, over the same rows */
-  row->ws_bytes = (row->k && row->k->op == NB_ADDRMSNORM ? 3 : 2) * w->rows * w->d * nb_dtype_size(w->dtype);
+  /* x + y; AddRMSNorm also its residual, over the same rows; the quantized
+   * ops' y is a byte an element */
+  size_t sz = nb_dtype_size(w->dtype);
+  row->ws_bytes = row->k && nb_op_quantized(row->k->op) ? w->rows * w->d * (sz + 1)
+                  : (row->k && row->k->op == NB_ADDRMSNORM ? 3 : 2) * w->rows * w->d * sz;
   row->d = w->d;
   row->threads = w->threads;
   row->gbps = row->bytes / row->r.st.median;

@@ -23,3 +23,4 @@ NB_DEFINE_QUANT(accurate, avx512)
 void nb_round_fmt_avx512(nb_dtype dt, const double *in, double *out, size_t n) {
   round_fmt_array(dt, in, out, n);
 }
+NB_DEFINE_QUANT_VEC(avx512)

@@ -650,17 +650,14 @@ NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, con
 
 /* ---- RMSNorm into int8 and fp8 e4m3 (normbench.h) ----------------------
  * The f32 algorithms' y_i = (x_i r) g_i, as norm_vec computes RMSNorm's,
- * then quantized; the accurate kernels' y_i = (x_i g_i) r64 in double (the
- * product is exact there, so y is within rho + u of the exact value) and
- * quantized from double. The vector code computes y; the quantizing runs in
- * plain C loops over one vector's lanes, which GCC vectorizes for the ISA
- * the file is compiled for (compares, selects, integer adds: no per-ISA
- * helper needed). The accurate kernels' e4m3 rounding stays scalar
- * (nb_f64_to_e4m3, libm): they are not the speed candidates. int8 needs
- * max|y| before any q: a first pass computes y for the max only, a second
- * recomputes it bit for bit and quantizes, so max|q| is exactly 127; the
- * row is in L1/L2 by then. Lanes past the row (vf_ldn zero-fills) give
- * y = 0 and are never stored. */
+ * then quantized in vectors by the ISA's vf_st_i8 / vf_st_e4m3; the
+ * accurate kernels' y_i = (x_i g_i) r64 in double (the product is exact
+ * there, so y is within rho + u of the exact value), quantized lane by
+ * lane in plain C (nb_f64_to_e4m3 is libm's): they are not the speed
+ * candidates. int8 needs max|y| before any q: a first pass computes y for
+ * the max only, a second recomputes it bit for bit and quantizes, so
+ * max|q| is exactly 127; the row is in L1/L2 by then. Lanes past the row
+ * (vf_ldn zero-fills) give y = 0 and are never stored. */
 NB_INLINE vf qy_vec(nb_dtype dt, const void *x, const void *g, size_t i, size_t n, vf vr) {
   vf xv = n == NB_W ? ld(dt, x, i) : vf_ldn(dt, at(dt, x, i), n);
   vf gv = n == NB_W ? ld(dt, g, i) : vf_ldn(dt, at(dt, g, i), n);
@@ -678,33 +675,11 @@ NB_INLINE void qy_vec_f64(nb_dtype dt, const void *x, const void *g, size_t i, s
   vd_st(out + NB_W / 2, vd_mul(vd_mul(xd[1], gd[1]), vr));
 }
 
-/* One row: r (f32 algorithms) or r64 (f64: the accurate kernels); sc is
- * this row's scale (RMSNormI8), NULL when the caller passed none. */
-NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const void *g,
-                         const void *sc, void *y, size_t d, float r, double r64, rowio io) {
-  const vf vr = vf_set1(r);
-  const vd vr64 = vd_set1(r64);
+/* max|y| of a row, NaN if y holds a NaN: lane by lane, in double */
+NB_INLINE double qmax_lanes(nb_dtype dt, int f64, const void *x, const void *g, size_t d, vf vr, vd vr64) {
+  double yd[NB_W], amax = 0;
   float yf[NB_W];
-  double yd[NB_W];
-  uint8_t o[NB_W];
-  if (op == NB_RMSNORM_E4M3) {
-    for (size_t i = 0; i < d; i += NB_W) {
-      size_t n = d - i < NB_W ? d - i : NB_W;
-      if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
-      if (f64) {
-        qy_vec_f64(dt, x, g, i, n, vr64, yd);
-        for (int l = 0; l < NB_W; l++) o[l] = nb_f64_to_e4m3(yd[l]);
-      } else {
-        vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
-        for (int l = 0; l < NB_W; l++) o[l] = nb_e4m3_rne(yf[l]);
-      }
-      memcpy((uint8_t *)y + i, o, n);
-    }
-    return;
-  }
-  /* int8: max|y| per lane (NaN flagged apart: a max drops it), then q */
-  double mx[NB_W] = {0};
-  int nan[NB_W] = {0};
+  int nan = 0;
   for (size_t i = 0; i < d; i += NB_W) {
     size_t n = d - i < NB_W ? d - i : NB_W;
     if (f64) {
@@ -714,40 +689,92 @@ NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const vo
       for (int l = 0; l < NB_W; l++) yd[l] = yf[l];
     }
     for (int l = 0; l < NB_W; l++) {
-      double a = fabs(yd[l]);
-      mx[l] = a > mx[l] ? a : mx[l];
-      nan[l] |= a != a;
+      nan |= isnan(yd[l]);
+      amax = fabs(yd[l]) > amax ? fabs(yd[l]) : amax;
     }
   }
-  double amax = 0;
-  int anynan = 0;
-  for (int l = 0; l < NB_W; l++) {
-    amax = mx[l] > amax ? mx[l] : amax;
-    anynan |= nan[l];
+  return nan ? NAN : amax;
+}
+
+/* max|y| in vectors (f32 algorithms): a running max of y and -y, and a
+ * running sum of y - y, which is NaN once any y is not finite; such rows
+ * (rare: NaN or inf inputs) are redone by qmax_lanes, whose NaN rule the
+ * ISAs' max instructions do not share. */
+NB_INLINE double qmax_vec(nb_dtype dt, const void *x, const void *g, size_t d, vf vr) {
+  const vf zero = vf_zero();
+  vf mx = zero, nf = zero;
+  for (size_t i = 0; i < d; i += NB_W) {
+    vf y = qy_vec(dt, x, g, i, d - i < NB_W ? d - i : NB_W, vr);
+    mx = vf_max(mx, vf_max(y, vf_sub(zero, y)));
+    nf = vf_add(nf, vf_sub(y, y));
   }
-  if (anynan) amax = NAN;
-  /* f32 algorithms: amax is a float, s and 1/s in float as engines do */
+  float m[NB_W], f[NB_W], amax = 0;
+  vf_st_f32(m, mx);
+  vf_st_f32(f, nf);
+  for (int l = 0; l < NB_W; l++) {
+    if (f[l] != 0) return qmax_lanes(dt, 0, x, g, d, vr, vd_zero());
+    amax = m[l] > amax ? m[l] : amax;
+  }
+  return amax;
+}
+
+/* One row: r (f32 algorithms) or r64 (f64: the accurate kernels); sc is
+ * this row's scale (RMSNormI8), NULL when the caller passed none. */
+NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const void *g,
+                         const void *sc, void *y, size_t d, float r, double r64, rowio io) {
+  const vf vr = vf_set1(r);
+  const vd vr64 = vd_set1(r64);
+  uint8_t *q = y, o[NB_W];
+  double yd[NB_W];
+  size_t i = 0;
+  if (op == NB_RMSNORM_E4M3) {
+    for (; i < d; i += NB_W) {
+      size_t n = d - i < NB_W ? d - i : NB_W;
+      if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
+      if (f64) {
+        qy_vec_f64(dt, x, g, i, n, vr64, yd);
+        for (int l = 0; l < NB_W; l++) o[l] = nb_f64_to_e4m3(yd[l]);
+      } else if (n == NB_W) {
+        vf_st_e4m3(q + i, qy_vec(dt, x, g, i, n, vr));
+        continue;
+      } else {
+        vf_st_e4m3(o, qy_vec(dt, x, g, i, n, vr));
+      }
+      memcpy(q + i, o, n);
+    }
+    return;
+  }
+  double amax = f64 ? qmax_lanes(dt, 1, x, g, d, vr, vr64) : qmax_vec(dt, x, g, d, vr);
+  /* f32 algorithms: amax is a float, s and 127/amax in float as engines do */
   float s = f64 ? (float)(amax / 127) : (float)amax / 127.0f;
   if (sc) *(float *)(uintptr_t)sc = s; /* the caller's buffer: see normbench.h */
   if (!(amax > 0) || isinf(amax)) {
     memset(y, 0, d);
     return;
   }
-  const float inv = 127.0f / (float)amax;
+  const vf inv = vf_set1(127.0f / (float)amax);
   const double inv64 = 127 / amax;
-  for (size_t i = 0; i < d; i += NB_W) {
+  for (; i < d; i += NB_W) {
     size_t n = d - i < NB_W ? d - i : NB_W;
     if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
     if (f64) {
-      /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer (RNE) */
+      /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer k
+       * (RNE) and holds 0x4338000000000000 + k, whose low byte is k as an
+       * int8 */
       qy_vec_f64(dt, x, g, i, n, vr64, yd);
-      for (int l = 0; l < NB_W; l++) o[l] = (uint8_t)(int8_t)((yd[l] * inv64 + 0x1.8p52) - 0x1.8p52);
+      for (int l = 0; l < NB_W; l++) {
+        double t = yd[l] * inv64 + 0x1.8p52;
+        uint64_t u;
+        memcpy(&u, &t, 8);
+        o[l] = (uint8_t)u;
+      }
+    } else if (n == NB_W) { /* |t| <= 127 (1 + 2^-22) */
+      vf_st_i8(q + i, vf_mul(qy_vec(dt, x, g, i, n, vr), inv));
+      continue;
     } else {
-      /* the same in float: |t| <= 127 (1 + 2^-22), 1.5 2^23 */
-      vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
-      for (int l = 0; l < NB_W; l++) o[l] = (uint8_t)(int8_t)((yf[l] * inv + 0x1.8p23f) - 0x1.8p23f);
+      vf_st_i8(o, vf_mul(qy_vec(dt, x, g, i, n, vr), inv));
     }
-    memcpy((int8_t *)y + i, o, n);
+    memcpy(q + i, o, n);
   }
 }
 
@@ -1077,6 +1104,16 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
   NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
 
 #endif
+
+/* The ISA's quantizing steps over an array, for the test that holds them
+ * to the scalar definitions (nb_isa_quant). */
+#define NB_DEFINE_QUANT_VEC(isa)                                                      \
+  void nb_quant_vec_##isa(const float *in, uint8_t *e4m3, uint8_t *i8, size_t n) {    \
+    for (size_t i = 0; i + NB_W <= n; i += NB_W) {                                    \
+      vf_st_e4m3(e4m3 + i, vf_ld_f32(in + i));                                        \
+      vf_st_i8(i8 + i, vf_ld_f32(in + i));                                            \
+    }                                                                                 \
+  }
 
 /* ---- instances ---------------------------------------------------------- */
 

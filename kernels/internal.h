@@ -112,6 +112,15 @@ typedef struct { const char *isa; uint32_t needs; nb_round_fmt_fn *fn; } nb_isa_
 size_t nb_isa_round_count(void);
 const nb_isa_round *nb_isa_round_at(size_t i);
 
+/* Each ISA's vectorized quantizing steps (vf_st_e4m3, vf_st_i8) over
+ * arrays (n a multiple of the ISA's width, at most 64), so that a test can
+ * hold them to nb_f32_to_e4m3 and to nearest-even rounding bit for bit;
+ * nb_isa_quant_at lists them (isa.c). */
+typedef void nb_quant_vec_fn(const float *in, uint8_t *e4m3, uint8_t *i8, size_t n);
+typedef struct { const char *isa; uint32_t needs; nb_quant_vec_fn *fn; } nb_isa_quant;
+size_t nb_isa_quant_count(void);
+const nb_isa_quant *nb_isa_quant_at(size_t i);
+
 /* Features and statistics lanes (NB_U * NB_W) of the x86-64 ISAs, shared by
  * table.h and the ISA sources, which assert the lanes at compile time. */
 #define NB_NEEDS_AVX2 (NB_CPU_AVX2 | NB_CPU_FMA | NB_CPU_F16C)

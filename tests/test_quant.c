@@ -7,6 +7,9 @@
  *             and of infinities and NaN, against MPFR's rounding to 4 bits
  *             with e4m3's subnormals, then saturated; nb_f64_to_e4m3 on the
  *             same values; the 256 codes decoded and encoded back;
+ *  isa      - every ISA's vectorized steps (vf_st_e4m3, vf_st_i8) bit-equal
+ *             to nb_f32_to_e4m3 on those values, and to nearest-even
+ *             rounding on every t = k, k +- 1/2 and their f32 neighbours;
  *  scales   - int8: max|q| is exactly 127, s within 2^-16 of the exact
  *             max|y| / 127 (MPFR), one call of rows at strides (gaps kept,
  *             scales NULL accepted) bit-equal to one-row calls;
@@ -15,6 +18,7 @@
  *             (int8: s NaN or inf, q = 0; e4m3: elementwise, NaN to NaN,
  *             infinities and overflow saturated to +-448);
  *  api      - in place, scales overlapping y, misaligned scales refused. */
+#include "internal.h"
 #include "reference.h"
 #include "special.h"
 #include "tap.h"
@@ -52,7 +56,11 @@ static uint32_t f_bits(float f) {
 
 static size_t e4m3_checked, e4m3_bad;
 static char e4m3_why[200];
+static float *seen; /* every value checked, for the ISAs */
+static size_t nseen, capseen;
 static void check_e4m3(float f) {
+  if (nseen == capseen) seen = realloc(seen, (capseen = 2 * capseen + 1024) * sizeof *seen);
+  seen[nseen++] = f;
   double want = mpfr_e4m3(f);
   uint8_t q = nb_f32_to_e4m3(f), q64 = nb_f64_to_e4m3(f);
   double got = nb_e4m3_to_f32(q);
@@ -94,6 +102,53 @@ static void test_e4m3(void) {
   tap_ok(nb_e4m3_to_f32(0x7e) == 448 && nb_e4m3_to_f32(0x08) == 0x1p-6f && nb_e4m3_to_f32(0x01) == 0x1p-9f &&
              nb_e4m3_to_f32(0x38) == 1 && signbit(nb_e4m3_to_f32(0x80)),
          "e4m3 decoding: 448, 2^-6, 2^-9, 1 and -0 at their OCP codes");
+}
+
+/* The ISAs' vectorized steps against the scalar definitions, 64 at a time. */
+static void test_isa(void) {
+  float *ts = NULL;
+  size_t nt = 0;
+  ts = malloc(255 * 2 * 7 * sizeof *ts);
+  for (int k = -127; k <= 127; k++)
+    for (int h = 0; h < 2; h++) {
+      float c = (float)k + 0.5f * (float)h;
+      if (fabsf(c) > 127) continue;
+      float lo = c, hi = c;
+      ts[nt++] = c;
+      for (int j = 0; j < 3; j++) ts[nt++] = lo = nextafterf(lo, -INFINITY), ts[nt++] = hi = nextafterf(hi, INFINITY);
+    }
+  for (size_t i = 0; i < nb_isa_quant_count(); i++) {
+    const nb_isa_quant *q = nb_isa_quant_at(i);
+    if ((nb_cpu_features() & q->needs) != q->needs) {
+      printf("ok %d - %s quantizing steps # SKIP this CPU lacks its features\n", ++tap_count, q->isa);
+      continue;
+    }
+    size_t bad_e = 0, bad_i = 0;
+    char w[160] = "";
+    for (int pass = 0; pass < 2; pass++) {
+      const float *src = pass ? ts : seen;
+      size_t n = pass ? nt : nseen;
+      for (size_t a = 0; a < n; a += 64) {
+        float in[64] = {0};
+        uint8_t e[64], q8[64];
+        size_t m = n - a < 64 ? n - a : 64;
+        memcpy(in, src + a, m * sizeof *in);
+        q->fn(in, e, q8, 64);
+        for (size_t j = 0; j < m; j++) {
+          if (!pass && e[j] != nb_f32_to_e4m3(in[j]) && !bad_e++)
+            snprintf(w, sizeof w, "e4m3 of %a: %#x, scalar %#x", (double)in[j], e[j], nb_f32_to_e4m3(in[j]));
+          int8_t want = (int8_t)nearbyintf(in[j]);
+          if (pass && (int8_t)q8[j] != want && !bad_i++)
+            snprintf(w, sizeof w, "int8 of %a: %d, nearest even %d", (double)in[j], (int8_t)q8[j], want);
+        }
+      }
+    }
+    if (!tap_ok(bad_e == 0 && bad_i == 0,
+                "%s quantizing steps: e4m3 of %zu values as nb_f32_to_e4m3, int8 of %zu values nearest even "
+                "(%zu, %zu not)", q->isa, nseen, nt, bad_e, bad_i))
+      tap_diag("%s", w);
+  }
+  free(ts);
 }
 
 enum { D = 37, ROWS = 3 };
@@ -252,6 +307,7 @@ static void test_api(const nb_kernel *k) {
 
 int main(void) {
   test_e4m3();
+  test_isa();
   size_t n = 0;
   for (size_t i = 0; i < nb_kernel_count(); i++) {
     const nb_kernel *k = nb_kernel_at(i);
