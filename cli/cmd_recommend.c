@@ -307,10 +307,14 @@ static int one(nb_op op, nb_dtype dt, size_t d, nb_ws ws, const nb_machine *m, u
 }
 
 static void help(void) {
-  printf("usage: normbench recommend [--op rmsnorm|layernorm|all] [--dtype f32|f16|bf16|all]\n"
+  printf("usage: normbench recommend [--op OPS|all] [--dtype f32|f16|bf16|all]\n"
          "                           [--d LIST] [--shape LIST] [--rows N] [--threads N]\n"
          "                           [--budget ULP] [--wisdom FILE] [--input X.npy [--weight G.npy]]\n"
          "                           [--repetitions N] [--min-time S] [--csv FILE] [--json FILE] [--no-timing]\n\n"
+         "OPS: a comma list of rmsnorm, layernorm, addrmsnorm, rmsnorm1p, rmsnorm_i8, rmsnorm_e4m3\n"
+         "(default rmsnorm,layernorm, the ops the dispatcher serves; all: every op). The bounds and\n"
+         "budgets of rmsnorm_i8 are in int8 quantization steps, of rmsnorm_e4m3 in e4m3 ulps;\n"
+         "wisdom lines are written for rmsnorm and layernorm only.\n"
          "For each op, dtype, row length D (default 4096) and shape (default decode,batch,prefill;\n"
          "the names of perf's --working-set), times every kernel that runs here in one interleaved run\n"
          "(--repetitions rounds, default 21, of at least --min-time seconds, default 0.005) and\n"
@@ -336,9 +340,20 @@ static int parse_all(const char *s, int *v, int (*parse)(const char *, int *)) {
   if (!strcmp(s, "all")) return *v = -1, 0;
   return parse(s, v);
 }
-static int op_of(const char *s, int *v) {
-  nb_op op;
-  return nb_op_parse(s, &op) ? -1 : (*v = (int)op, 0);
+/* a comma list of op names, or all: the bit set of the ops */
+static int ops_of(const char *s, unsigned *v) {
+  char buf[256];
+  if (strlen(s) >= sizeof buf) return -1;
+  strcpy(buf, s);
+  *v = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int k = 0;
+    while (k < NB_NOPS && strcmp(t, nb_op_name((nb_op)k))) k++;
+    if (!strcmp(t, "all")) *v = (1u << NB_NOPS) - 1;
+    else if (k == NB_NOPS) return -1;
+    else *v |= 1u << k;
+  }
+  return *v ? 0 : -1;
 }
 static int dt_of(const char *s, int *v) {
   nb_dtype dt;
@@ -361,7 +376,8 @@ int cmd_recommend(int argc, char **argv) {
       {"weight", 1, 0, O_WEIGHT}, {"repetitions", 1, 0, O_REP}, {"min-time", 1, 0, O_MIN},
       {"csv", 1, 0, O_CSV},       {"json", 1, 0, O_JSON},      {"no-timing", 0, 0, O_NOTIME},
       {"help", 0, 0, O_HELP},     {0, 0, 0, 0}};
-  int op = -1, dt = -1, no_timing = 0, ch, d_given = 0;
+  int dt = -1, no_timing = 0, ch, d_given = 0;
+  unsigned ops = 1u << NB_RMSNORM | 1u << NB_LAYERNORM;
   size_t ds[MAX_D] = {4096}, nd = 1, nws = 3, rows = 0, v;
   nb_ws shapes[MAX_SHAPES] = {{NB_WS_DECODE, 0, 0}, {NB_WS_BATCH, 0, 0}, {NB_WS_PREFILL, 0, 0}};
   unsigned threads = 1;
@@ -374,8 +390,9 @@ int cmd_recommend(int argc, char **argv) {
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (ch) {
     case O_OP:
-      if (parse_all(optarg, &op, op_of))
-        return cli_error("recommend", "--op wants rmsnorm, layernorm or all, got '%s'", optarg);
+      if (ops_of(optarg, &ops))
+        return cli_error("recommend", "--op wants a comma list of rmsnorm, layernorm, addrmsnorm, rmsnorm1p, "
+                                      "rmsnorm_i8, rmsnorm_e4m3, or all, got '%s'", optarg);
       break;
     case O_DT:
       if (parse_all(optarg, &dt, dt_of))
@@ -471,15 +488,15 @@ int cmd_recommend(int argc, char **argv) {
     printf("timing: off (%s): timings under emulation are meaningless; each budget takes the static choice (not timed)\n",
            emu);
 
-  const nb_kernel *wk[2][3][MAX_D] = {{{0}}};
-  double wsp[2][3][MAX_D];
+  const nb_kernel *wk[NB_NOPS][3][MAX_D] = {{{0}}};
+  double wsp[NB_NOPS][3][MAX_D];
   records rs = {0};
   int rc = 0;
-  for (int a = NB_RMSNORM; !rc && a <= NB_LAYERNORM; a++)
+  for (int a = 0; !rc && a < NB_NOPS; a++)
     for (int t = NB_F32; !rc && t <= NB_BF16; t++)
       for (size_t i = 0; !rc && i < nd; i++)
         for (size_t s = 0; !rc && s < nws; s++) {
-          if ((op >= 0 && a != op) || (dt >= 0 && t != dt)) continue;
+          if (!(ops >> a & 1) || (dt >= 0 && t != dt)) continue;
           rc = one((nb_op)a, (nb_dtype)t, ds[i], shapes[s], &m, threads, &o, &rs, s == 0 ? &wk[a][t][i] : NULL,
                    &wsp[a][t][i]);
         }

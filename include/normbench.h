@@ -35,8 +35,8 @@ extern "C" {
 
 #define NB_VERSION "0.1.0"
 
-/* The ops; NB_NOPS counts them. nb_rmsnorm_*() and nb_layernorm_*() dispatch;
- * the others are called through the registry (nb_run). The quantized ops
+/* The ops; NB_NOPS counts them. nb_<op>_<dtype>() dispatch (below), or
+ * call a registry kernel through nb_run. The quantized ops
  * (RMSNormI8, RMSNormE4M3) write y in one byte per element: see below. */
 typedef enum {
   NB_RMSNORM,
@@ -252,6 +252,36 @@ int nb_layernorm_f16(const uint16_t *x, const uint16_t *g, const uint16_t *b, ui
                      size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
 int nb_layernorm_bf16(const uint16_t *x, const uint16_t *g, const uint16_t *b, uint16_t *y,
                       size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
+
+/* The other ops dispatch alike (their budgets in their bounds' units).
+ * AddRMSNorm: the residual (rows at x_stride) is read and overwritten with
+ * r = x + residual; RMSNorm1p: w, the gain is 1 + w; RMSNormI8: q in int8
+ * and one float scale per row in scales (NULL: not stored); RMSNormE4M3:
+ * e4m3 codes. y_stride in elements of y. */
+int nb_addrmsnorm_f32(const float *x, float *residual, const float *g, float *y, size_t rows, size_t d,
+                      size_t x_stride, size_t y_stride, float eps);
+int nb_addrmsnorm_f16(const uint16_t *x, uint16_t *residual, const uint16_t *g, uint16_t *y, size_t rows,
+                      size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_addrmsnorm_bf16(const uint16_t *x, uint16_t *residual, const uint16_t *g, uint16_t *y, size_t rows,
+                       size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm1p_f32(const float *x, const float *w, float *y, size_t rows, size_t d, size_t x_stride,
+                     size_t y_stride, float eps);
+int nb_rmsnorm1p_f16(const uint16_t *x, const uint16_t *w, uint16_t *y, size_t rows, size_t d,
+                     size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm1p_bf16(const uint16_t *x, const uint16_t *w, uint16_t *y, size_t rows, size_t d,
+                      size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_i8_f32(const float *x, float *scales, const float *g, int8_t *q, size_t rows, size_t d,
+                      size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_i8_f16(const uint16_t *x, float *scales, const uint16_t *g, int8_t *q, size_t rows, size_t d,
+                      size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_i8_bf16(const uint16_t *x, float *scales, const uint16_t *g, int8_t *q, size_t rows,
+                       size_t d, size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_e4m3_f32(const float *x, const float *g, uint8_t *y, size_t rows, size_t d, size_t x_stride,
+                        size_t y_stride, float eps);
+int nb_rmsnorm_e4m3_f16(const uint16_t *x, const uint16_t *g, uint8_t *y, size_t rows, size_t d,
+                        size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_e4m3_bf16(const uint16_t *x, const uint16_t *g, uint8_t *y, size_t rows, size_t d,
+                         size_t x_stride, size_t y_stride, float eps);
 
 /* budget_ulp: the largest declared error accepted, in the units of
  * nb_kernel_bound; 0 means the default budget of each op and dtype

@@ -17,7 +17,10 @@
  *             q = 0), a NaN or an infinity in x, a NaN or an infinity in g
  *             (int8: s NaN or inf, q = 0; e4m3: elementwise, NaN to NaN,
  *             infinities and overflow saturated to +-448);
- *  api      - in place, scales overlapping y, misaligned scales refused. */
+ *  api      - in place, scales overlapping y, misaligned scales refused;
+ *  entries  - nb_addrmsnorm_*, nb_rmsnorm1p_*, nb_rmsnorm_i8_*,
+ *             nb_rmsnorm_e4m3_* give the bits of nb_run on the kernel
+ *             nb_choose names (residual and scales included). */
 #include "internal.h"
 #include "reference.h"
 #include "special.h"
@@ -305,7 +308,65 @@ static void test_api(const nb_kernel *k) {
   check(k, "in place, overlapping or misaligned scales refused");
 }
 
+/* One public entry against nb_run on nb_choose's kernel, on copies. */
+static void test_entry(nb_op op, nb_dtype dt, int (*call)(const void *, void *, const void *, void *)) {
+  const nb_kernel *k = nb_choose(op, dt, D, NULL);
+  double x[2 * D], g[D], r[2 * D];
+  base_row(x, g, 31), base_row(x + D, r, 32), base_row(r, r + D, 33);
+  void *xs = stored(dt, x, 2 * D), *gs = stored(dt, g, D), *r1 = stored(dt, r, 2 * D), *r2 = stored(dt, r, 2 * D);
+  size_t ysz = nb_out_size(op, dt);
+  char y1[2 * D * 4], y2[2 * D * 4];
+  float s1[2] = {0, 0}, s2[2] = {0, 0};
+  memset(y1, 0, sizeof y1), memset(y2, 0, sizeof y2);
+  void *b1 = op == NB_ADDRMSNORM ? r1 : op == NB_RMSNORM_I8 ? (void *)s1 : NULL;
+  void *b2 = op == NB_ADDRMSNORM ? r2 : op == NB_RMSNORM_I8 ? (void *)s2 : NULL;
+  int rc1 = k ? nb_run(k, xs, gs, b1, y1, 2, D, D, D, 1e-5f) : -100;
+  int rc2 = call(xs, b2, gs, y2);
+  int ok = rc1 == NB_OK && rc2 == NB_OK && !memcmp(y1, y2, 2 * D * ysz) && !memcmp(s1, s2, sizeof s1) &&
+           !memcmp(r1, r2, 2 * D * nb_dtype_size(dt));
+  tap_ok(ok, "nb_%s_%s: the bits of nb_run on %s (rc %d, %d)", nb_op_name(op), nb_dtype_name(dt),
+         k ? k->name : "(none)", rc1, rc2);
+  free(xs), free(gs), free(r1), free(r2);
+}
+#define ENTRY(fn, T, Y, B)                                                     \
+  static int call_##fn(const void *x, void *b, const void *g, void *y) {       \
+    return fn((const T *)x, B, (const T *)g, (Y *)y, 2, D, D, D, 1e-5f);     \
+  }
+#define ENTRY_NB(fn, T, Y)                                                     \
+  static int call_##fn(const void *x, void *b, const void *g, void *y) {       \
+    (void)b;                                                                   \
+    return fn((const T *)x, (const T *)g, (Y *)y, 2, D, D, D, 1e-5f);        \
+  }
+ENTRY(nb_addrmsnorm_f32, float, float, (float *)b)
+ENTRY(nb_addrmsnorm_f16, uint16_t, uint16_t, (uint16_t *)b)
+ENTRY(nb_addrmsnorm_bf16, uint16_t, uint16_t, (uint16_t *)b)
+ENTRY(nb_rmsnorm_i8_f32, float, int8_t, (float *)b)
+ENTRY(nb_rmsnorm_i8_f16, uint16_t, int8_t, (float *)b)
+ENTRY(nb_rmsnorm_i8_bf16, uint16_t, int8_t, (float *)b)
+ENTRY_NB(nb_rmsnorm1p_f32, float, float)
+ENTRY_NB(nb_rmsnorm1p_f16, uint16_t, uint16_t)
+ENTRY_NB(nb_rmsnorm1p_bf16, uint16_t, uint16_t)
+ENTRY_NB(nb_rmsnorm_e4m3_f32, float, uint8_t)
+ENTRY_NB(nb_rmsnorm_e4m3_f16, uint16_t, uint8_t)
+ENTRY_NB(nb_rmsnorm_e4m3_bf16, uint16_t, uint8_t)
+
+static void test_entries(void) {
+  test_entry(NB_ADDRMSNORM, NB_F32, call_nb_addrmsnorm_f32);
+  test_entry(NB_ADDRMSNORM, NB_F16, call_nb_addrmsnorm_f16);
+  test_entry(NB_ADDRMSNORM, NB_BF16, call_nb_addrmsnorm_bf16);
+  test_entry(NB_RMSNORM1P, NB_F32, call_nb_rmsnorm1p_f32);
+  test_entry(NB_RMSNORM1P, NB_F16, call_nb_rmsnorm1p_f16);
+  test_entry(NB_RMSNORM1P, NB_BF16, call_nb_rmsnorm1p_bf16);
+  test_entry(NB_RMSNORM_I8, NB_F32, call_nb_rmsnorm_i8_f32);
+  test_entry(NB_RMSNORM_I8, NB_F16, call_nb_rmsnorm_i8_f16);
+  test_entry(NB_RMSNORM_I8, NB_BF16, call_nb_rmsnorm_i8_bf16);
+  test_entry(NB_RMSNORM_E4M3, NB_F32, call_nb_rmsnorm_e4m3_f32);
+  test_entry(NB_RMSNORM_E4M3, NB_F16, call_nb_rmsnorm_e4m3_f16);
+  test_entry(NB_RMSNORM_E4M3, NB_BF16, call_nb_rmsnorm_e4m3_bf16);
+}
+
 int main(void) {
+  test_entries();
   test_e4m3();
   test_isa();
   size_t n = 0;
