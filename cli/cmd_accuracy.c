@@ -348,9 +348,14 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
          "exact/M", "worst: dist D eps row[idx]", "kappa", "max kap", "promised: err / bound", "held");
   for (size_t j = 0; j < nk; j++) {
     const summary *x = &s[j];
-    if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype)
-      printf("-- %s %s (ulps of %s; %s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
-             nb_dtype_name(x->k->dtype), x->k->op == NB_LAYERNORM ? "floored" : "componentwise");
+    if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype) {
+      if (nb_op_quantized(x->k->op))
+        printf("-- %s %s (%s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
+               x->k->op == NB_RMSNORM_I8 ? "int8 quantization steps" : "ulps of e4m3");
+      else
+        printf("-- %s %s (ulps of %s; %s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
+               nb_dtype_name(x->k->dtype), x->k->op == NB_LAYERNORM ? "floored" : "componentwise");
+    }
     if (!x->all.n) continue;
     const nb_cell *w = &cells[x->worst];
     char e1[16], e2[16], e3[16], k1[16], k2[16], where[64], prom[48], held[24];

@@ -94,7 +94,8 @@ void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix) {
   fprintf(f, "%shost: %s, date: %s\n", prefix, m->host, m->date);
   fprintf(f,
           "%sbytes per call: x read + y written (rows * d elements each), + g and b read once; addrmsnorm: x, "
-          "residual read + r, y written, + g (its ws: x + residual + y)\n",
+          "residual read + r, y written, + g (its ws: x + residual + y); rmsnorm_i8, rmsnorm_e4m3: x read + "
+          "y written at 1 byte an element, + g, + rmsnorm_i8's scales (a float per row)\n",
           prefix);
 }
 

@@ -754,14 +754,23 @@ NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const vo
   }
   const vf inv = vf_set1(127.0f / (float)amax);
   const double inv64 = 127 / amax;
+  /* 127 / max|y| overflows float when max|y| < 2^-120 (subnormal y, rows
+   * outside the f32 algorithms' range): such rows take the double path */
+  const int wide = f64 || isinf(127.0f / (float)amax);
   for (; i < d; i += NB_W) {
     size_t n = d - i < NB_W ? d - i : NB_W;
     if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
-    if (f64) {
+    if (wide) {
       /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer k
        * (RNE) and holds 0x4338000000000000 + k, whose low byte is k as an
        * int8 */
-      qy_vec_f64(dt, x, g, i, n, vr64, yd);
+      if (f64) {
+        qy_vec_f64(dt, x, g, i, n, vr64, yd);
+      } else {
+        float yf[NB_W];
+        vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+        for (int l = 0; l < NB_W; l++) yd[l] = yf[l];
+      }
       for (int l = 0; l < NB_W; l++) {
         double t = yd[l] * inv64 + 0x1.8p52;
         uint64_t u;
