@@ -67,34 +67,6 @@ NB_INLINE void vf_stn(nb_dtype dt, void *p, vf v, size_t n) {
   st(dt, buf, 0, v);
   memcpy(p, buf, n * sizeof buf[0]);
 }
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
 
 NB_INLINE const void *at(nb_dtype dt, const void *p, size_t i) {
@@ -241,34 +213,6 @@ NB_INLINE vf round_out(nb_dtype dt, vd lo, vd hi) {
     for (int l = 0; l < NB_W; l++) t[l] = nb_round_f64_to_fmt(t[l], dt);
     lo = vd_ld(t);
     hi = vd_ld(t + NB_W / 2);
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
   }
   return vd_narrow(lo, hi);
@@ -389,34 +333,6 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   *out = y;
   return 1;
 }
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
 
 #ifdef NB_HAVE_FMA
@@ -458,34 +374,6 @@ NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, 
   *out = lo;
   return 1;
 }
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
 
 /* One vector of outputs [i, i + NB_W); bv NULL: no bias. The f32
@@ -497,34 +385,6 @@ NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf
   vf eo;
   if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
   if (acc && dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
   if (acc) return accurate_vec(dt, p, xv, gv, bv, i);
   vf o = norm_vec(xv, vf_set1(p->mu), vf_set1(p->r), gv, bv, p->center);
@@ -565,34 +425,6 @@ NB_INLINE void st_nt(nb_dtype dt, void *p, size_t i, vf v) {
 #define NB_CAN_STREAM 0
 NB_INLINE void st_nt(nb_dtype dt, void *p, size_t i, vf v) { st(dt, p, i, v); }
 NB_INLINE void nb_stream_fence(void) {}
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
 
 NB_INLINE int use_stream(nb_dtype dt, const void *x, const void *y, size_t rows, size_t d) {
@@ -961,34 +793,6 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.kx16 = (float)(kr32 * 1.01 * u32 * F);
         p.kg16 = (float)(kr32 * dm * F);
         p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f && isfinite(p.m32);
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
       }
     } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */
@@ -1012,34 +816,6 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
       p.r32 = (float)p.r64;
       p.k16 = (float)((rho + 4 * 0x1p-24) * 1.01 * (1 + 0x1p-18));
       p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f;
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
     }
   }
@@ -1084,34 +860,6 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
     memcpy(out + i, t, (n - i < NB_W / 2 ? n - i : NB_W / 2) * sizeof *t);
   }
 }
-
-/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
- * (quant_row). y has one byte per element, so its row offset is ys bytes;
- * b, when given, holds one float scale per row (int8), passed to the row
- * body as its b. No streaming stores: the bytes go out through memcpy from
- * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
- * naive baseline has none: engines' quantized norms never ran the seed's
- * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
- * neonbf16) differ only in bf16 stores, which these ops never make. */
-#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
-  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
-                                       size_t rows, size_t d, size_t xs, size_t ys,            \
-                                       float eps) {                                            \
-    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
-    for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
-      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
-                 (char *)y + r * ys, d, eps, io);                                               \
-    }                                                                                           \
-  }
-#define NB_DEFINE_QUANT(algo, isa)                                   \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
-  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
-  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
-
 #endif
 
 /* The ISA's quantizing steps over an array, for the test that holds them
