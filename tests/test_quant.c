@@ -140,7 +140,7 @@ static void test_isa(void) {
         for (size_t j = 0; j < m; j++) {
           if (!pass && e[j] != nb_f32_to_e4m3(in[j]) && !bad_e++)
             snprintf(w, sizeof w, "e4m3 of %a: %#x, scalar %#x", (double)in[j], e[j], nb_f32_to_e4m3(in[j]));
-          int8_t want = (int8_t)nearbyintf(in[j]);
+          int8_t want = pass ? (int8_t)nearbyintf(in[j]) : 0; /* pass 0's values do not fit int8 */
           if (pass && (int8_t)q8[j] != want && !bad_i++)
             snprintf(w, sizeof w, "int8 of %a: %d, nearest even %d", (double)in[j], (int8_t)q8[j], want);
         }
