@@ -12,7 +12,9 @@
  *             rounding on every t = k, k +- 1/2 and their f32 neighbours;
  *  scales   - int8: max|q| is exactly 127, s within 2^-16 of the exact
  *             max|y| / 127 (MPFR), one call of rows at strides (gaps kept,
- *             scales NULL accepted) bit-equal to one-row calls;
+ *             scales NULL accepted) bit-equal to one-row calls; element-
+ *             aligned, vector-misaligned x, g and y (an odd byte) give the
+ *             aligned bits, y's neighbours untouched;
  *  special  - normbench.h's conventions: a zero row and eps = inf (s = 0,
  *             q = 0), a NaN or an infinity in x, a NaN or an infinity in g
  *             (int8: s NaN or inf, q = 0; e4m3: elementwise, NaN to NaN,
@@ -238,6 +240,30 @@ static void test_layout(const nb_kernel *k) {
   free(xst);
   free(gs);
   check(k, "rows at strides (gaps untouched, scales NULL too) give the bits of one-row calls");
+  /* element-aligned, vector-misaligned x and g, y at an odd byte: the
+   * aligned call's bits, y's neighbours untouched */
+  size_t sz = nb_dtype_size(k->dtype), n = 2 * D + 40;
+  double xa[2 * D + 40], ga[D + 8];
+  for (size_t i = 0; i < n; i++) xa[i] = (double)((i * 7919) % 61) / 16 - 1.8;
+  for (size_t i = 0; i < D + 8; i++) ga[i] = 0.75 + (double)(i % 5) / 8;
+  void *xa_s = stored(k->dtype, xa, n), *ga_s = stored(k->dtype, ga, D + 8);
+  uint8_t ya[2 * D + 64], yb[2 * D + 64];
+  float sa[2], sb[2];
+  for (size_t off = 1; off < 4; off++) {
+    memset(ya, 0x33, sizeof ya), memset(yb, 0x33, sizeof yb);
+    int r1 = nb_run(k, (char *)xa_s + 3 * off * sz, (char *)ga_s + off * sz, k->op == NB_RMSNORM_I8 ? sa : NULL,
+                    ya + 8 + off, 2, D, D, D, 1e-5f);
+    void *xc = malloc(2 * D * sz), *gc = malloc(D * sz);
+    memcpy(xc, (char *)xa_s + 3 * off * sz, 2 * D * sz), memcpy(gc, (char *)ga_s + off * sz, D * sz);
+    int r2 = nb_run(k, xc, gc, k->op == NB_RMSNORM_I8 ? sb : NULL, yb + 8, 2, D, D, D, 1e-5f);
+    if (r1 || r2 || memcmp(ya + 8 + off, yb + 8, 2 * D) || (k->op == NB_RMSNORM_I8 && memcmp(sa, sb, sizeof sa)))
+      fail("offset %zu: not the aligned call's bits", off);
+    for (size_t i = 0; i < sizeof ya; i++)
+      if ((i < 8 + off || i >= 8 + off + 2 * D) && ya[i] != 0x33) fail("offset %zu: byte %zu outside y written", off, i);
+    free(xc), free(gc);
+  }
+  free(xa_s), free(ga_s);
+  check(k, "misaligned x, g and y give the aligned bits, y's neighbours untouched");
 }
 
 static void test_special(const nb_kernel *k) {
