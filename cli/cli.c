@@ -155,7 +155,7 @@ static const char *dtype_name(int i) { return nb_dtype_name((nb_dtype)i); }
 
 int cli_opt_ops(const char *cmd, const char *arg, unsigned *ops) {
   if (parse_set(arg, op_name, NB_NOPS, ops))
-    return cli_error(cmd, "--op wants a comma list of rmsnorm, layernorm, addrmsnorm, rmsnorm1p, or all, got '%s'",
+    return cli_error(cmd, "--op wants a comma list of rmsnorm, layernorm, addrmsnorm, rmsnorm1p, rmsnorm_i8, rmsnorm_e4m3, or all, got '%s'",
                      arg);
   return 0;
 }

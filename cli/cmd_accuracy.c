@@ -70,8 +70,9 @@ static void help(void) {
       "--thorough: every distribution x every eps at every D, min(256, max(4, 65536/D)) rows.\n"
       "Given --d, --dist or --eps replace that axis (an explicit --eps applies to every distribution).\n\n"
       "  --kernel GLOB   kernels by name (shell glob, default '*'); --op rmsnorm,layernorm,\n"
-      "                  addrmsnorm,rmsnorm1p or all (AddRMSNorm's residual from the same\n"
-      "                  distribution); --dtype f32,f16,bf16 or all\n"
+      "                  addrmsnorm,rmsnorm1p (AddRMSNorm's residual from the same distribution),\n"
+      "                  rmsnorm_i8,rmsnorm_e4m3 (errors in int8 steps, e4m3 ulps) or all;\n"
+      "                  --dtype f32,f16,bf16 or all\n"
       "  --rows N        rows per cell (all D)          --seed S   generator seed (default 1)\n"
       "  --csv FILE      long-format CSV, one line per kernel x cell ('-': stdout, no table)\n"
       "  --columns       print the CSV's header line and exit\n"
@@ -334,9 +335,14 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
          "max kap");
   for (size_t j = 0; j < nk; j++) {
     const summary *x = &s[j];
-    if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype)
-      printf("-- %s %s (ulps of %s; %s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
-             nb_dtype_name(x->k->dtype), x->k->op == NB_LAYERNORM ? "floored" : "componentwise");
+    if (j == 0 || x->k->op != s[j - 1].k->op || x->k->dtype != s[j - 1].k->dtype) {
+      if (nb_op_quantized(x->k->op))
+        printf("-- %s %s (%s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
+               x->k->op == NB_RMSNORM_I8 ? "int8 quantization steps" : "ulps of e4m3");
+      else
+        printf("-- %s %s (ulps of %s; %s)\n", nb_op_name(x->k->op), nb_dtype_name(x->k->dtype),
+               nb_dtype_name(x->k->dtype), x->k->op == NB_LAYERNORM ? "floored" : "componentwise");
+    }
     if (!x->all.n) continue;
     const nb_cell *w = &cells[x->worst];
     char e1[16], e2[16], e3[16], k1[16], k2[16], where[64], ratio[16] = "-", perr[16] = "-", bnd[16] = "-", held[24];
@@ -368,13 +374,14 @@ static void table(const nb_cell *cells, size_t nc, const nb_kernel *const *ks, s
     printf("%-32s %9s %9s %9s %-17s  %9s %9s %9s %8s %7s  %-30s %7s %9s\n", x->k->name, ratio, perr, bnd, held, e1, e2,
            e3, cr, ex, where, k1, k2);
   }
-  printf("\nerrors in ulps of the output format. err/bnd: the largest error over the declared bound on the\n"
-         "rows the bound covers (inside the kernel's range; LayerNorm: mean|x|/sigma <= 10); promised:\n"
-         "the largest error on those rows, and bound: the bound in that cell (at its D). Kernels are\n"
-         "sorted by 'promised', most accurate first. all: max, mean err, max comp and\n"
-         "worst: over every row, those outside the promise included (an f32 kernel's out-of-range rows\n"
-         "reach 1.7e7). kappa = mean|x|/sigma of the worst row; exact/M = outputs per million that took\n"
-         "the accurate kernels' exact fallback.\n");
+  printf("\nerrors in ulps of the output format (rmsnorm_i8: int8 quantization steps, 'CR %%' the outputs\n"
+         "on the exact result's integer; rmsnorm_e4m3: ulps of e4m3). err/bnd: the largest error over the\n"
+         "declared bound on the rows the bound covers (inside the kernel's range; LayerNorm:\n"
+         "mean|x|/sigma <= 10); promised: the largest error on those rows, and bound: the bound in that\n"
+         "cell (at its D). Kernels are sorted by 'promised', most accurate first. all: max, mean err,\n"
+         "max comp and worst: over every row, those outside the promise included (an f32 kernel's\n"
+         "out-of-range rows reach 1.7e7). kappa = mean|x|/sigma of the worst row; exact/M = outputs per\n"
+         "million that took the accurate kernels' exact fallback.\n");
   free(s);
 }
 

@@ -135,7 +135,7 @@ int cmd_list(int argc, char **argv) {
     return 0;
   }
   if (!rc) {
-    fprintf(table, "%-36s %-10s %-5s %-8s %-10s %-5s %8s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here", "D",
+    fprintf(table, "%-36s %-12s %-5s %-8s %-10s %-5s %8s %12s  %s\n", "name", "op", "dtype", "algo", "isa", "here", "D",
             "bound@D", "range");
     for (size_t j = 0; j < nd; j++)
       for (size_t i = 0; i < nk; i++) {
@@ -143,11 +143,12 @@ int cmd_list(int argc, char **argv) {
         char b[32];
         fmt_bound(b, sizeof b, nb_kernel_bound_d(k, d[j]));
         nb_range r = nb_kernel_range(k);
-        fprintf(table, "%-36s %-10s %-5s %-8s %-10s %-5s %8zu %12s  [2^%d, 2^%d)\n", k->name, nb_op_name(k->op),
+        fprintf(table, "%-36s %-12s %-5s %-8s %-10s %-5s %8zu %12s  [2^%d, 2^%d)\n", k->name, nb_op_name(k->op),
                 nb_dtype_name(k->dtype), nb_algo_name(k->algo), k->isa, nb_kernel_runs_here(k) ? "yes" : "no", d[j],
                 b, r.lo, r.hi);
       }
-    fprintf(table, "\nbound@D: declared max error at row length D (ulps; LayerNorm floored, mean|x|/sigma <= 10)\n");
+    fprintf(table, "\nbound@D: declared max error at row length D (ulps; LayerNorm floored, mean|x|/sigma <= 10;\n"
+                   "rmsnorm_i8 in int8 quantization steps, rmsnorm_e4m3 in ulps of e4m3)\n");
   }
   if (!rc && csv) rc = write_file(csv, 0, ks, nk, d, nd);
   if (!rc && json) rc = write_file(json, 1, ks, nk, d, nd);

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define MAXK 64
-#define RECOMMENDED (1u << NB_RMSNORM | 1u << NB_LAYERNORM) /* the ops nb_choose dispatches */
+#define RECOMMENDED (1u << NB_RMSNORM | 1u << NB_LAYERNORM) /* the default ops: those wisdom lines are written for */
 #define MAXB 8
 #define MAX_D 16
 #define MAX_SHAPES 8
@@ -313,9 +313,12 @@ static void help(void) {
          "                           [--budget ULP] [--wisdom FILE] [--input X.npy [--weight G.npy]]\n"
          "                           [--repetitions N] [--min-time T] [--csv FILE] [--json FILE] [--no-timing]\n"
          "                           [--columns]\n\n"
-         "--op: rmsnorm,layernorm or all (the ops the dispatcher serves); --dtype: f32,f16,bf16 or all;\n"
-         "--kernel GLOB narrows the candidates (shell glob on names). --csv - or --json - writes pure\n"
-         "CSV or JSON on standard output, the tables on standard error. Times take units (5ms).\n\n"
+         "--op: a comma list of rmsnorm, layernorm, addrmsnorm, rmsnorm1p, rmsnorm_i8, rmsnorm_e4m3\n"
+         "(default rmsnorm,layernorm, the ops the dispatcher's wisdom serves; all: every op). The bounds\n"
+         "and budgets of rmsnorm_i8 are in int8 quantization steps, of rmsnorm_e4m3 in e4m3 ulps; wisdom\n"
+         "lines are written for rmsnorm and layernorm only. --dtype: f32,f16,bf16 or all; --kernel GLOB\n"
+         "narrows the candidates (shell glob on names). --csv - or --json - writes pure CSV or JSON on\n"
+         "standard output, the tables on standard error. Times take units (5ms).\n\n"
          "For each op, dtype, row length D (default 4096) and shape (default decode,batch,prefill;\n"
          "the names of perf's --working-set), times every kernel that runs here in one interleaved run\n"
          "(--repetitions rounds, default 21, of at least --min-time seconds, default 0.005) and\n"
@@ -369,9 +372,6 @@ int cmd_recommend(int argc, char **argv) {
     switch (ch) {
     case O_OP:
       if ((rc = cli_opt_ops("recommend", optarg, &ops))) return rc;
-      if (ops & ~RECOMMENDED && !strstr(optarg, "all"))
-        return cli_error("recommend", "--op: recommend covers rmsnorm and layernorm, got '%s'", optarg);
-      ops &= RECOMMENDED;
       break;
     case O_DT:
       if ((rc = cli_opt_dtypes("recommend", optarg, &dts))) return rc;
@@ -457,10 +457,10 @@ int cmd_recommend(int argc, char **argv) {
     fprintf(txt, "timing: off (%s): timings under emulation are meaningless; each budget takes the static choice (not timed)\n",
            emu);
 
-  const nb_kernel *wk[2][3][MAX_D] = {{{0}}};
-  double wsp[2][3][MAX_D];
+  const nb_kernel *wk[NB_NOPS][3][MAX_D] = {{{0}}};
+  double wsp[NB_NOPS][3][MAX_D];
   records rs = {0};
-  for (int a = NB_RMSNORM; !rc && a <= NB_LAYERNORM; a++)
+  for (int a = 0; !rc && a < NB_NOPS; a++)
     for (int t = NB_F32; !rc && t <= NB_BF16; t++)
       for (size_t i = 0; !rc && i < nd; i++)
         for (size_t s = 0; !rc && s < nws; s++) {

@@ -12,12 +12,16 @@
 
 static const char help[] =
     "usage: normbench run --kernel NAME --input X.npy --weight G.npy [--bias B.npy]\n"
-    "                     [--eps E] --output Y.npy\n"
+    "                     [--residual R.npy] [--eps E] --output Y.npy\n"
     "\n"
     "Runs one kernel (normbench list names them; it must run on this CPU) on X,\n"
     "a 2-D array of rows (a 1-D array is one row) of length D, with gain G and,\n"
     "for LayerNorm kernels only, bias B (1-D arrays of length D; without\n"
-    "--bias LayerNorm adds 0). D >= 1; X may have 0 rows. eps defaults to 1e-5\n"
+    "--bias LayerNorm adds 0). AddRMSNorm kernels take --residual R, of X's\n"
+    "shape: Y = RMSNorm(X + R), the sum rounded once into the kernel's dtype (R\n"
+    "itself is not rewritten; without --residual, Y = RMSNorm(X)). The quantized\n"
+    "kernels' Y is what the next layer sees: rmsnorm_i8 q times its row's scale,\n"
+    "rmsnorm_e4m3 the e4m3 values. D >= 1; X may have 0 rows. eps defaults to 1e-5\n"
     "and is used as the float nearest to E: finite, >= 0, and not so small that\n"
     "a positive E rounds to 0.\n"
     "\n"
@@ -36,7 +40,8 @@ static const char help[] =
     "truncated or malformed .npy files (bad magic, version, header dict, fortran\n"
     "order, big-endian or non-float dtype, more than 2 dimensions, more than 2^34\n"
     "bytes of data, bytes after the data); rows of length 0; weight or bias not\n"
-    "1-D of length D; a bias for an RMSNorm kernel; Y a directory, a link to a\n"
+    "1-D of length D; a bias for an RMSNorm kernel; a residual for any but an\n"
+    "AddRMSNorm kernel, or not of X's shape; Y a directory, a link to a\n"
     "missing file, or not writable (a write error, e.g. a full disk, included).\n";
 
 /* The array's values in dtype dt, as a new buffer (at least 1 byte). */
@@ -69,8 +74,8 @@ int cmd_run(int argc, char **argv) {
       {"kernel", required_argument, 0, 'k'}, {"input", required_argument, 0, 'i'},
       {"weight", required_argument, 0, 'w'}, {"bias", required_argument, 0, 'b'},
       {"eps", required_argument, 0, 'e'},    {"output", required_argument, 0, 'o'},
-      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-  const char *kname = NULL, *xp = NULL, *gp = NULL, *bp = NULL, *yp = NULL;
+      {"residual", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  const char *kname = NULL, *xp = NULL, *gp = NULL, *bp = NULL, *yp = NULL, *rp = NULL;
   float eps = 1e-5f;
   int c;
   optind = 1;
@@ -82,6 +87,7 @@ int cmd_run(int argc, char **argv) {
     case 'w': gp = optarg; break;
     case 'b': bp = optarg; break;
     case 'o': yp = optarg; break;
+    case 'r': rp = optarg; break;
     case 'e':
       if (cli_parse_eps(optarg, &eps)) return cli_error("run", "--eps wants a finite float >= 0, got '%s'", optarg);
       break;
@@ -99,12 +105,21 @@ int cmd_run(int argc, char **argv) {
   if (!nb_kernel_runs_here(k)) return cli_error("run", "kernel '%s' cannot run on this CPU (normbench cpu)", kname);
   if (bp && k->op != NB_LAYERNORM) /* AddRMSNorm's residual is rows of x's shape, not a bias */
     return cli_error("run", "--bias given for %s kernel '%s' (only LayerNorm has a bias)", nb_op_name(k->op), kname);
+  if (rp && k->op != NB_ADDRMSNORM)
+    return cli_error("run", "--residual given for %s kernel '%s' (only AddRMSNorm has one)", nb_op_name(k->op), kname);
 
-  nb_npy x = {0}, g = {0}, b = {0};
+  nb_npy x = {0}, g = {0}, b = {0}, r = {0};
+  float *sc = NULL;
   void *xk = NULL, *gk = NULL, *bk = NULL, *yk = NULL;
   float *y = NULL;
   int rc = 2;
-  if (load("input", xp, &x) || load("weight", gp, &g) || (bp && load("bias", bp, &b))) goto out;
+  if (load("input", xp, &x) || load("weight", gp, &g) || (bp && load("bias", bp, &b)) ||
+      (rp && load("residual", rp, &r)))
+    goto out;
+  if (rp && (r.ndim != x.ndim || r.rows != x.rows || r.cols != x.cols)) {
+    cli_error("run", "residual '%s' is not of the input's shape", rp);
+    goto out;
+  }
   if (x.cols == 0) {
     cli_error("run", "input '%s' has rows of length 0", xp);
     goto out;
@@ -118,10 +133,14 @@ int cmd_run(int argc, char **argv) {
   size_t sz = nb_dtype_size(k->dtype);
   xk = convert(&x, k->dtype);
   gk = convert(&g, k->dtype);
-  bk = bp ? convert(&b, k->dtype) : NULL;
+  bk = bp ? convert(&b, k->dtype) : rp ? convert(&r, k->dtype) : NULL;
+  if (k->op == NB_RMSNORM_I8 && !(bk = sc = malloc(x.rows ? x.rows * sizeof *sc : 1))) {
+    cli_error("run", "out of memory for %zu scales", x.rows);
+    goto out;
+  }
   yk = malloc(x.count ? x.count * sz : 1);
   y = malloc(x.count ? x.count * sizeof *y : 1);
-  if (!xk || !gk || (bp && !bk) || !yk || !y) {
+  if (!xk || !gk || ((bp || rp) && !bk) || !yk || !y) {
     cli_error("run", "out of memory for %zu x %zu elements", x.rows, x.cols);
     goto out;
   }
@@ -130,7 +149,12 @@ int cmd_run(int argc, char **argv) {
     cli_error("run", "kernel '%s': %s", kname, nb_strerror(e));
     goto out;
   }
-  nb_unpack(k->dtype, yk, y, x.count);
+  if (k->op == NB_RMSNORM_I8)
+    for (size_t i = 0; i < x.count; i++) y[i] = (float)((const int8_t *)yk)[i] * sc[i / x.cols];
+  else if (k->op == NB_RMSNORM_E4M3)
+    for (size_t i = 0; i < x.count; i++) y[i] = nb_e4m3_to_f32(((const uint8_t *)yk)[i]);
+  else
+    nb_unpack(k->dtype, yk, y, x.count);
   char err[NB_NPY_ERRLEN];
   if (nb_npy_write(yp, NB_F32, x.ndim, x.shape, y, err, sizeof err))
     cli_error("run", "output: %s", err);
@@ -139,11 +163,13 @@ int cmd_run(int argc, char **argv) {
 out:
   free(xk);
   free(gk);
-  free(bk);
+  if (bk != sc) free(bk);
+  free(sc);
   free(yk);
   free(y);
   nb_npy_free(&x);
   nb_npy_free(&g);
   nb_npy_free(&b);
+  nb_npy_free(&r);
   return rc;
 }

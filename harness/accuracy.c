@@ -70,7 +70,19 @@ static int finish_case(nb_case *c) {
     if (c->res)
       for (size_t i = 0; i < d; i++) bd[i] = c->res[r * d + i];
     const double *bp = c->b || c->res ? bd : NULL; /* LayerNorm's b, or AddRMSNorm's residual row */
-    rc = nb_ref_row(c->op, c->dt, xd, gd, bp, d, c->eps, c->v + r * d, c->cr + r * d);
+    if (!nb_op_quantized(c->op)) {
+      rc = nb_ref_row(c->op, c->dt, xd, gd, bp, d, c->eps, c->v + r * d, c->cr + r * d);
+      continue;
+    }
+    /* the quantized ops: v and cr in the units their metrics use, int8
+     * steps (v = y / s exact, cr its nearest-even integer) or e4m3 values
+     * (v the exact y, cr its saturating e4m3 rounding) */
+    double *v = c->v + r * d, *cr = c->cr + r * d;
+    rc = nb_ref_row(NB_RMSNORM, NB_F32, xd, gd, NULL, d, c->eps, v, cr);
+    if (c->op == NB_RMSNORM_I8)
+      nb_ref_i8_row(v, d, v, cr);
+    else
+      for (size_t i = 0; i < d; i++) cr[i] = nb_e4m3_to_f32(nb_f64_to_e4m3(v[i]));
   }
   free(xd);
   free(gd);
@@ -171,10 +183,12 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
   size_t d = c->d, n = c->rows * d;
   void *x = to_storage(c->x, n, c->dt), *g = to_storage(c->g, d, c->dt);
   void *b = c->b ? to_storage(c->b, d, c->dt) : c->res ? to_storage(c->res, n, c->dt) : NULL;
-  void *y = malloc(n * nb_dtype_size(c->dt) + 1);
+  int quant = nb_op_quantized(k->op);
+  if (k->op == NB_RMSNORM_I8) b = malloc(c->rows * sizeof(float)); /* the scales */
+  void *y = malloc(n * nb_out_size(k->op, c->dt) + 1);
   double *xd = malloc(d * sizeof *xd), *gd = malloc(d * sizeof *gd), *bd = malloc(d * sizeof *bd);
   int rc = -1;
-  if (!x || !g || ((c->b || c->res) && !b) || !y || !xd || !gd || !bd) goto out;
+  if (!x || !g || ((c->b || c->res || k->op == NB_RMSNORM_I8) && !b) || !y || !xd || !gd || !bd) goto out;
   uint64_t exact0 = nb_exact_fallbacks();
   if (nb_run(k, x, g, b, y, c->rows, d, d, d, c->eps) != NB_OK) goto out;
   m->n_exact = (size_t)(nb_exact_fallbacks() - exact0);
@@ -208,13 +222,20 @@ int nb_case_run(const nb_case *c, const nb_kernel *k, nb_metrics *m) {
     }
     for (size_t i = 0; i < d; i++) {
       size_t at = r * d + i;
-      double yv = nb_storage_get(c->dt, y, at), v = c->v[at];
-      double comp = nb_err(yv, v, c->dt);
-      double e = c->op == NB_LAYERNORM ? nb_err_floored(yv, v, gd[i], c->dt) : comp;
-      /* v is the exact value rounded to double, which can round up onto
-       * the overflow threshold: whether inf is right is the correctly
-       * rounded value's (MPFR into the format) to say */
-      if (isinf(yv) && !isnan(c->cr[at]) && !isinf(c->cr[at])) comp = e = INFINITY;
+      double yv, v = c->v[at], comp, e;
+      if (quant) { /* int8: steps from the exact y / s; e4m3: its ulps (finish_case) */
+        uint8_t q = ((const uint8_t *)y)[at];
+        yv = k->op == NB_RMSNORM_I8 ? (double)(int8_t)q : nb_e4m3_to_f32(q);
+        comp = e = k->op == NB_RMSNORM_I8 ? fabs(yv - v) : nb_err_e4m3(yv, v);
+      } else {
+        yv = nb_storage_get(c->dt, y, at);
+        comp = nb_err(yv, v, c->dt);
+        e = c->op == NB_LAYERNORM ? nb_err_floored(yv, v, gd[i], c->dt) : comp;
+        /* v is the exact value rounded to double, which can round up onto
+         * the overflow threshold: whether inf is right is the correctly
+         * rounded value's (MPFR into the format) to say */
+        if (isinf(yv) && !isnan(c->cr[at]) && !isinf(c->cr[at])) comp = e = INFINITY;
+      }
       if (m->n == 0 || e > m->max_err) {
         m->max_err = e;
         m->worst_row = r;

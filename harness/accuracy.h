@@ -20,7 +20,9 @@ typedef struct {
   float *x, *g, *b; /* exact values of the dtype; b is NULL for RMSNorm */
   float *res, *r;   /* AddRMSNorm from a distribution: the residual rows and
                        r = x + res rounded once into dt (NULL: no residual) */
-  double *v, *cr;   /* reference: exact (to double) and correctly rounded */
+  double *v, *cr;   /* reference: exact (to double) and correctly rounded;
+                       RMSNormI8: exact y / s in steps and its nearest-even
+                       integer; RMSNormE4M3: exact y and its e4m3 rounding */
   double *kappa;    /* per row: mean|x| / sqrt(var + eps); 0 for RMSNorm */
 } nb_case;
 
@@ -32,9 +34,11 @@ int nb_case_from_data(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, 
 void nb_case_free(nb_case *c);
 
 typedef struct {
-  double max_err, sum_err; /* RMSNorm componentwise, LayerNorm floored */
+  double max_err, sum_err; /* RMSNorm componentwise, LayerNorm floored; int8 in
+                              quantization steps, e4m3 in its ulps */
   double max_comp;         /* componentwise (also for LayerNorm) */
-  size_t n, n_cr;          /* outputs, outputs equal to the correctly rounded value */
+  size_t n, n_cr;          /* outputs, outputs equal to the correctly rounded value
+                              (int8: on the exact result's integer) */
   size_t worst_row, worst_idx;
   double worst_kappa, max_kappa;
   size_t rows_checked;     /* rows inside the kernel's promise (range, kappa <= 10) */

@@ -183,8 +183,9 @@ int nb_workload_init(nb_workload *w, nb_op op, nb_dtype dt, size_t d, size_t row
   w->y = nb_buffer(rows * d * sz);
   w->g = nb_buffer(d * sz);
   w->b = nb_buffer(d * sz);
+  w->scale = nb_buffer(rows * sizeof(float));
   if (w->threads > 1 && !(w->team = team_new(w->threads))) goto fail;
-  if (!w->x || !w->y || !w->g || !w->b) goto fail;
+  if (!w->x || !w->y || !w->g || !w->b || !w->scale) goto fail;
   fill(w);
   return 0;
 fail:
@@ -209,19 +210,22 @@ static int need_res(const nb_kernel *k, nb_workload *w) {
   return 0;
 }
 
-/* The b a kernel is given for rows from off (bytes) on. */
-static const void *b_arg(const nb_kernel *k, const nb_workload *w, size_t off) {
+/* The b a kernel is given for rows from r0 on, x's offset off (bytes). */
+static const void *b_arg(const nb_kernel *k, const nb_workload *w, size_t off, size_t r0) {
+  if (k->op == NB_RMSNORM_I8) return w->scale + r0;
   return k->op == NB_LAYERNORM ? w->b : k->op == NB_ADDRMSNORM ? (const char *)w->res + off : NULL;
 }
 
 void nb_workload_free(nb_workload *w) {
   if (w->team) team_free(w->team, w->team->n);
-  free(w->x), free(w->y), free(w->g), free(w->b), free(w->res);
+  free(w->x), free(w->y), free(w->g), free(w->b), free(w->res), free(w->scale);
   memset(w, 0, sizeof *w);
 }
 
 double nb_workload_bytes(const nb_workload *w, const nb_kernel *k) {
   size_t sz = nb_dtype_size(w->dtype);
+  if (nb_op_quantized(k->op))
+    return (double)(w->rows * w->d * (sz + 1) + w->d * sz + (k->op == NB_RMSNORM_I8 ? w->rows * sizeof(float) : 0));
   size_t streams = k->op == NB_ADDRMSNORM ? 4 : 2;
   return (double)(streams * w->rows * w->d * sz + (k->op == NB_LAYERNORM ? 2 : 1) * w->d * sz);
 }
@@ -238,8 +242,8 @@ static void kernel_part(void *p, unsigned i, unsigned n) {
   nb_workload *w = c->w;
   size_t r0 = w->rows * i / n, r1 = w->rows * (i + 1) / n, off = r0 * w->d * nb_dtype_size(w->dtype);
   if (r1 > r0)
-    c->k->fn((const char *)w->x + off, w->g, b_arg(c->k, w, off), (char *)w->y + off, r1 - r0,
-             w->d, w->d, w->d, w->eps);
+    c->k->fn((const char *)w->x + off, w->g, b_arg(c->k, w, off, r0),
+             (char *)w->y + r0 * w->d * nb_out_size(c->k->op, w->dtype), r1 - r0, w->d, w->d, w->d, w->eps);
 }
 
 static void run_kernel(void *p) {
@@ -260,7 +264,7 @@ static int check(const nb_kernel *k, nb_workload *w, char *err, size_t errn) {
     snprintf(err, errn, "out of memory for %s's residual", k->name);
     return -1;
   }
-  int rc = nb_run(k, w->x, w->g, b_arg(k, w, 0), w->y, w->rows, w->d, w->d, w->d, w->eps);
+  int rc = nb_run(k, w->x, w->g, b_arg(k, w, 0, 0), w->y, w->rows, w->d, w->d, w->d, w->eps);
   if (rc != NB_OK) {
     snprintf(err, errn, "%s: %s", k->name, nb_strerror(rc));
     return -1;

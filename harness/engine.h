@@ -45,6 +45,7 @@ typedef struct {
   unsigned threads;
   void *x, *y, *g, *b; /* rows * d, rows * d, d, d elements of dtype */
   void *res;           /* AddRMSNorm's residual, rows * d: allocated by the first AddRMSNorm kernel */
+  float *scale;        /* RMSNormI8's per-row scales, rows floats (its y: rows * d bytes, in y) */
   nb_team *team;       /* threads > 1 */
 } nb_workload;
 
@@ -53,7 +54,8 @@ int nb_workload_init(nb_workload *w, nb_op op, nb_dtype dt, size_t d, size_t row
 void nb_workload_free(nb_workload *w);
 /* Bytes one call moves: x read + y written, g (and b) read once;
  * AddRMSNorm: x and the residual read, r (over the residual) and y written,
- * g read once. */
+ * g read once; RMSNormI8, RMSNormE4M3: x read, y written at one byte an
+ * element, g read once, and int8's scales written (a float per row). */
 double nb_workload_bytes(const nb_workload *w, const nb_kernel *k);
 
 /* Times k on w (k's dtype must be w's; a LayerNorm kernel reads w->b, an

@@ -10,8 +10,11 @@
 
 static void finish(nb_perf_row *row, const nb_workload *w) {
   row->ws = w->ws;
-  /* x + y; AddRMSNorm also its residual, over the same rows */
-  row->ws_bytes = (row->k && row->k->op == NB_ADDRMSNORM ? 3 : 2) * w->rows * w->d * nb_dtype_size(w->dtype);
+  /* x + y; AddRMSNorm also its residual, over the same rows; the quantized
+   * ops' y is a byte an element */
+  size_t sz = nb_dtype_size(w->dtype);
+  row->ws_bytes = row->k && nb_op_quantized(row->k->op) ? w->rows * w->d * (sz + 1)
+                  : (row->k && row->k->op == NB_ADDRMSNORM ? 3 : 2) * w->rows * w->d * sz;
   row->d = w->d;
   row->threads = w->threads;
   row->gbps = row->bytes / row->r.st.median;
@@ -93,7 +96,8 @@ void nb_machine_write(FILE *f, const nb_machine *m, const char *prefix) {
   fprintf(f, "%shost: %s, date: %s\n", prefix, m->host, m->date);
   fprintf(f,
           "%sbytes per call: x read + y written (rows * d elements each), + g and b read once; addrmsnorm: x, "
-          "residual read + r, y written, + g (its ws: x + residual + y)\n",
+          "residual read + r, y written, + g (its ws: x + residual + y); rmsnorm_i8, rmsnorm_e4m3: x read + "
+          "y written at 1 byte an element, + g, + rmsnorm_i8's scales (a float per row)\n",
           prefix);
 }
 

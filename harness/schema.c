@@ -47,8 +47,13 @@ static const char *const acc_cols[] = {
     "rows_checked", "max_checked", "bound",    "breaches",     "hist_0",    "hist_1",
     "hist_2",    "hist_3",      "hist_4",      "hist_5",       "hist_6",    "hist_7",
     "hist_8",    "hist_9",      "hist_10",     "hist_11",      "hist_12",   "hist_13",
+    /* the error's unit: ulp of the output format, int8 quantization steps
+     * (rmsnorm_i8) or ulp of e4m3 (rmsnorm_e4m3); outputs other than the
+     * exact result's rounding (not correctly rounded; for int8, on another
+     * integer) */
+    "err_unit",  "mismatches",
 };
-_Static_assert(sizeof acc_cols / sizeof acc_cols[0] == 22 + NB_HIST, "one hist_j column per histogram bin");
+_Static_assert(sizeof acc_cols / sizeof acc_cols[0] == 24 + NB_HIST, "one hist_j column per histogram bin");
 
 /* bound_ulp: the declared bound at d ("none": no promise, "inf"); range:
  * the exponents e with 2^e <= |x|, |g|, |b| < 2^hi the bound covers. */

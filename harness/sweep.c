@@ -31,7 +31,8 @@ void nb_acc_csv_row(FILE *f, const nb_kernel *k, const nb_cell *c, const nb_metr
     num(f, m->bound);
   fprintf(f, ",%zu", m->breaches);
   for (int j = 0; j < NB_HIST; j++) fprintf(f, ",%zu", m->hist[j]);
-  fputc('\n', f);
+  fprintf(f, ",%s,%zu\n", k->op == NB_RMSNORM_I8 ? "step" : k->op == NB_RMSNORM_E4M3 ? "e4m3_ulp" : "ulp",
+          m->n - m->n_cr);
 }
 
 typedef struct {

@@ -35,10 +35,18 @@ extern "C" {
 
 #define NB_VERSION "0.1.0"
 
-/* The ops; NB_NOPS counts them. nb_rmsnorm_*() and nb_layernorm_*() dispatch;
- * the others are called through the registry (nb_run). */
-typedef enum { NB_RMSNORM, NB_LAYERNORM, NB_ADDRMSNORM, NB_RMSNORM1P } nb_op;
-#define NB_NOPS 4
+/* The ops; NB_NOPS counts them. nb_<op>_<dtype>() dispatch (below), or
+ * call a registry kernel through nb_run. The quantized ops
+ * (RMSNormI8, RMSNormE4M3) write y in one byte per element: see below. */
+typedef enum {
+  NB_RMSNORM,
+  NB_LAYERNORM,
+  NB_ADDRMSNORM,
+  NB_RMSNORM1P,
+  NB_RMSNORM_I8,
+  NB_RMSNORM_E4M3
+} nb_op;
+#define NB_NOPS 6
 typedef enum { NB_F32, NB_F16, NB_BF16 } nb_dtype;
 typedef enum { NB_NAIVE, NB_TWOPASS, NB_WELFORD, NB_FAST, NB_ACCURATE, NB_EXTERNAL } nb_algo;
 
@@ -82,7 +90,30 @@ enum {
  * since the caller's buffer is not const. Why not a new signature: a
  * second pointer parameter would change every kernel, caller and test for
  * one op, and the residual is exactly where engines want r.
- * RMSNorm1p reads g as w and multiplies by 1 + w (f32); b is ignored. */
+ * RMSNorm1p reads g as w and multiplies by 1 + w (f32); b is ignored.
+ *
+ * The quantized ops keep it too; x and g are in the dtype, y is one byte
+ * per element (y_stride in elements, so in bytes):
+ *   RMSNormI8 (vLLM's rms_norm_dynamic_per_token_quant, int8): y = RMSNorm(x)
+ *     in f32, then per row s = max|y| / 127 and q_i = y_i / s rounded to
+ *     nearest even, stored as int8_t in [-127, 127]; s is written to
+ *     ((float *)b)[row] (b NULL: not written). The scales go to b because a
+ *     caller wants them beside q, one float per row, as engines pass a
+ *     [rows] scale tensor to the next GEMM; b is the one pointer RMSNorm
+ *     does not read, and AddRMSNorm already writes through it. A row whose
+ *     max|y| is 0 stores s = 0 and q = 0; one whose max|y| is not finite (a
+ *     NaN or infinity anywhere in y: the per-row scale is shared, so one
+ *     NaN g_j poisons the row) stores s = that NaN or +inf and q = 0.
+ *   RMSNormE4M3: y = RMSNorm(x) in f32 rounded into fp8 e4m3 (OCP OFP8:
+ *     bias 7, max 448, no infinities), nearest even, saturating to +-448
+ *     (infinities too, as CUDA's __NV_SATFINITE), NaN stays NaN (0x7f with
+ *     the sign). No scale: e4m3 has its own exponent, and a static
+ *     per-tensor scale s (vLLM's rms_norm_static_fp8_quant) is g / s folded
+ *     into the gain. b is ignored.
+ * Neither runs in place (y is another format): nb_run refuses any overlap
+ * of x, y and the scales (NB_EOVERLAP). Errors: nb_kernel_bound, in int8
+ * quantization steps |q_i - y_i / s| against the exact row's y and s, and
+ * in ulps of e4m3 against the exact y clamped to +-448. */
 typedef void nb_kernel_fn(const void *x, const void *g, const void *b, void *y,
                           size_t rows, size_t d, size_t x_stride,
                           size_t y_stride, float eps);
@@ -111,6 +142,10 @@ const char *nb_op_name(nb_op op);
 const char *nb_dtype_name(nb_dtype dt);
 const char *nb_algo_name(nb_algo a);
 size_t nb_dtype_size(nb_dtype dt);
+/* 1 for the ops whose y is int8 or fp8 (one byte), 0 otherwise. */
+int nb_op_quantized(nb_op op);
+/* Bytes of one y element of a kernel of op and dtype. */
+size_t nb_out_size(nb_op op, nb_dtype dt);
 /* Names back to values: NB_OK, or NB_EINVAL for a name that is none. */
 int nb_op_parse(const char *s, nb_op *op);
 int nb_dtype_parse(const char *s, nb_dtype *dt);
@@ -170,6 +205,12 @@ float nb_bf16_to_f32(uint16_t h);
 /* Round a double once into a 16-bit format (no double rounding via f32). */
 uint16_t nb_f64_to_f16(double v);
 uint16_t nb_f64_to_bf16(double v);
+/* fp8 e4m3 (OCP OFP8): round to nearest even, saturating to +-448
+ * (infinities too), NaN to NaN (0x7f or 0xff). From f32 and, rounded once,
+ * from double; back to f32 exactly. */
+uint8_t nb_f32_to_e4m3(float f);
+uint8_t nb_f64_to_e4m3(double v);
+float nb_e4m3_to_f32(uint8_t q);
 
 /* ---- Dispatch: let the library choose the kernel --------------------------
  * nb_<op>_<dtype>() run the kernel chosen for (op, dtype, D bucket), with
@@ -211,6 +252,36 @@ int nb_layernorm_f16(const uint16_t *x, const uint16_t *g, const uint16_t *b, ui
                      size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
 int nb_layernorm_bf16(const uint16_t *x, const uint16_t *g, const uint16_t *b, uint16_t *y,
                       size_t rows, size_t d, size_t x_stride, size_t y_stride, float eps);
+
+/* The other ops dispatch alike (their budgets in their bounds' units).
+ * AddRMSNorm: the residual (rows at x_stride) is read and overwritten with
+ * r = x + residual; RMSNorm1p: w, the gain is 1 + w; RMSNormI8: q in int8
+ * and one float scale per row in scales (NULL: not stored); RMSNormE4M3:
+ * e4m3 codes. y_stride in elements of y. */
+int nb_addrmsnorm_f32(const float *x, float *residual, const float *g, float *y, size_t rows, size_t d,
+                      size_t x_stride, size_t y_stride, float eps);
+int nb_addrmsnorm_f16(const uint16_t *x, uint16_t *residual, const uint16_t *g, uint16_t *y, size_t rows,
+                      size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_addrmsnorm_bf16(const uint16_t *x, uint16_t *residual, const uint16_t *g, uint16_t *y, size_t rows,
+                       size_t d, size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm1p_f32(const float *x, const float *w, float *y, size_t rows, size_t d, size_t x_stride,
+                     size_t y_stride, float eps);
+int nb_rmsnorm1p_f16(const uint16_t *x, const uint16_t *w, uint16_t *y, size_t rows, size_t d,
+                     size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm1p_bf16(const uint16_t *x, const uint16_t *w, uint16_t *y, size_t rows, size_t d,
+                      size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_i8_f32(const float *x, float *scales, const float *g, int8_t *q, size_t rows, size_t d,
+                      size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_i8_f16(const uint16_t *x, float *scales, const uint16_t *g, int8_t *q, size_t rows, size_t d,
+                      size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_i8_bf16(const uint16_t *x, float *scales, const uint16_t *g, int8_t *q, size_t rows,
+                       size_t d, size_t x_stride, size_t q_stride, float eps);
+int nb_rmsnorm_e4m3_f32(const float *x, const float *g, uint8_t *y, size_t rows, size_t d, size_t x_stride,
+                        size_t y_stride, float eps);
+int nb_rmsnorm_e4m3_f16(const uint16_t *x, const uint16_t *g, uint8_t *y, size_t rows, size_t d,
+                        size_t x_stride, size_t y_stride, float eps);
+int nb_rmsnorm_e4m3_bf16(const uint16_t *x, const uint16_t *g, uint8_t *y, size_t rows, size_t d,
+                         size_t x_stride, size_t y_stride, float eps);
 
 /* budget_ulp: the largest declared error accepted, in the units of
  * nb_kernel_bound; 0 means the default budget of each op and dtype

@@ -9,13 +9,18 @@ _Static_assert(NB_U * NB_W == NB_LANES_AVX512, "table.h declares the bounds from
 
 NB_DEFINE_ALGO(twopass, avx512)
 NB_DEFINE_RMS(twopass, avx512)
+NB_DEFINE_QUANT(twopass, avx512)
 NB_DEFINE_ALGO(welford, avx512)
 NB_DEFINE_RMS(welford, avx512)
+NB_DEFINE_QUANT(welford, avx512)
 NB_DEFINE_ALGO(fast, avx512)
 NB_DEFINE_RMS(fast, avx512)
+NB_DEFINE_QUANT(fast, avx512)
 NB_DEFINE_ALGO(accurate, avx512)
 NB_DEFINE_RMS(accurate, avx512)
+NB_DEFINE_QUANT(accurate, avx512)
 
 void nb_round_fmt_avx512(nb_dtype dt, const double *in, double *out, size_t n) {
   round_fmt_array(dt, in, out, n);
 }
+NB_DEFINE_QUANT_VEC(avx512)

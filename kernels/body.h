@@ -480,11 +480,154 @@ NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, con
     normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
+/* ---- RMSNorm into int8 and fp8 e4m3 (normbench.h) ----------------------
+ * The f32 algorithms' y_i = (x_i r) g_i, as norm_vec computes RMSNorm's,
+ * then quantized in vectors by the ISA's vf_st_i8 / vf_st_e4m3; the
+ * accurate kernels' y_i = (x_i g_i) r64 in double (the product is exact
+ * there, so y is within rho + u of the exact value), quantized lane by
+ * lane in plain C (nb_f64_to_e4m3 is libm's): they are not the speed
+ * candidates. int8 needs max|y| before any q: a first pass computes y for
+ * the max only, a second recomputes it bit for bit and quantizes, so
+ * max|q| is exactly 127; the row is in L1/L2 by then. Lanes past the row
+ * (vf_ldn zero-fills) give y = 0 and are never stored. */
+NB_INLINE vf qy_vec(nb_dtype dt, const void *x, const void *g, size_t i, size_t n, vf vr) {
+  vf xv = n == NB_W ? ld(dt, x, i) : vf_ldn(dt, at(dt, x, i), n);
+  vf gv = n == NB_W ? ld(dt, g, i) : vf_ldn(dt, at(dt, g, i), n);
+  return vf_mul(vf_mul(xv, vr), gv);
+}
+/* y in double, NB_W lanes (the accurate kernels) */
+NB_INLINE void qy_vec_f64(nb_dtype dt, const void *x, const void *g, size_t i, size_t n, vd vr,
+                          double *out) {
+  vf xv = n == NB_W ? ld(dt, x, i) : vf_ldn(dt, at(dt, x, i), n);
+  vf gv = n == NB_W ? ld(dt, g, i) : vf_ldn(dt, at(dt, g, i), n);
+  vd xd[2], gd[2];
+  vf_widen(xv, &xd[0], &xd[1]);
+  vf_widen(gv, &gd[0], &gd[1]);
+  vd_st(out, vd_mul(vd_mul(xd[0], gd[0]), vr));
+  vd_st(out + NB_W / 2, vd_mul(vd_mul(xd[1], gd[1]), vr));
+}
+
+/* max|y| of a row, NaN if y holds a NaN: lane by lane, in double */
+NB_INLINE double qmax_lanes(nb_dtype dt, int f64, const void *x, const void *g, size_t d, vf vr, vd vr64) {
+  double yd[NB_W], amax = 0;
+  float yf[NB_W];
+  int nan = 0;
+  for (size_t i = 0; i < d; i += NB_W) {
+    size_t n = d - i < NB_W ? d - i : NB_W;
+    if (f64) {
+      qy_vec_f64(dt, x, g, i, n, vr64, yd);
+    } else {
+      vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+      for (int l = 0; l < NB_W; l++) yd[l] = yf[l];
+    }
+    for (int l = 0; l < NB_W; l++) {
+      nan |= isnan(yd[l]);
+      amax = fabs(yd[l]) > amax ? fabs(yd[l]) : amax;
+    }
+  }
+  return nan ? NAN : amax;
+}
+
+/* max|y| in vectors (f32 algorithms): a running max of y and -y, and a
+ * running sum of y - y, which is NaN once any y is not finite; such rows
+ * (rare: NaN or inf inputs) are redone by qmax_lanes, whose NaN rule the
+ * ISAs' max instructions do not share. */
+NB_INLINE double qmax_vec(nb_dtype dt, const void *x, const void *g, size_t d, vf vr) {
+  const vf zero = vf_zero();
+  vf mx = zero, nf = zero;
+  for (size_t i = 0; i < d; i += NB_W) {
+    vf y = qy_vec(dt, x, g, i, d - i < NB_W ? d - i : NB_W, vr);
+    mx = vf_max(mx, vf_max(y, vf_sub(zero, y)));
+    nf = vf_add(nf, vf_sub(y, y));
+  }
+  float m[NB_W], f[NB_W], amax = 0;
+  vf_st_f32(m, mx);
+  vf_st_f32(f, nf);
+  for (int l = 0; l < NB_W; l++) {
+    if (f[l] != 0) return qmax_lanes(dt, 0, x, g, d, vr, vd_zero());
+    amax = m[l] > amax ? m[l] : amax;
+  }
+  return amax;
+}
+
+/* One row: r (f32 algorithms) or r64 (f64: the accurate kernels); sc is
+ * this row's scale (RMSNormI8), NULL when the caller passed none. */
+NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const void *g,
+                         const void *sc, void *y, size_t d, float r, double r64, rowio io) {
+  const vf vr = vf_set1(r);
+  const vd vr64 = vd_set1(r64);
+  uint8_t *q = y, o[NB_W];
+  double yd[NB_W];
+  size_t i = 0;
+  if (op == NB_RMSNORM_E4M3) {
+    for (; i < d; i += NB_W) {
+      size_t n = d - i < NB_W ? d - i : NB_W;
+      if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
+      if (f64) {
+        qy_vec_f64(dt, x, g, i, n, vr64, yd);
+        for (int l = 0; l < NB_W; l++) o[l] = nb_f64_to_e4m3(yd[l]);
+      } else if (n == NB_W) {
+        vf_st_e4m3(q + i, qy_vec(dt, x, g, i, n, vr));
+        continue;
+      } else {
+        vf_st_e4m3(o, qy_vec(dt, x, g, i, n, vr));
+      }
+      memcpy(q + i, o, n);
+    }
+    return;
+  }
+  double amax = f64 ? qmax_lanes(dt, 1, x, g, d, vr, vr64) : qmax_vec(dt, x, g, d, vr);
+  /* f32 algorithms: amax is a float, s and 127/amax in float as engines do */
+  float s = f64 ? (float)(amax / 127) : (float)amax / 127.0f;
+  if (sc) *(float *)(uintptr_t)sc = s; /* the caller's buffer: see normbench.h */
+  if (!(amax > 0) || isinf(amax)) {
+    memset(y, 0, d);
+    return;
+  }
+  const vf inv = vf_set1(127.0f / (float)amax);
+  const double inv64 = 127 / amax;
+  /* 127 / max|y| overflows float when max|y| < 2^-120 (subnormal y, rows
+   * outside the f32 algorithms' range): such rows take the double path */
+  const int wide = f64 || isinf(127.0f / (float)amax);
+  for (; i < d; i += NB_W) {
+    size_t n = d - i < NB_W ? d - i : NB_W;
+    if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
+    if (wide) {
+      /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer k
+       * (RNE) and holds 0x4338000000000000 + k, whose low byte is k as an
+       * int8 */
+      if (f64) {
+        qy_vec_f64(dt, x, g, i, n, vr64, yd);
+      } else {
+        float yf[NB_W];
+        vf_st_f32(yf, qy_vec(dt, x, g, i, n, vr));
+        for (int l = 0; l < NB_W; l++) yd[l] = yf[l];
+      }
+      for (int l = 0; l < NB_W; l++) {
+        double t = yd[l] * inv64 + 0x1.8p52;
+        uint64_t u;
+        memcpy(&u, &t, 8);
+        o[l] = (uint8_t)u;
+      }
+    } else if (n == NB_W) { /* |t| <= 127 (1 + 2^-22) */
+      vf_st_i8(q + i, vf_mul(qy_vec(dt, x, g, i, n, vr), inv));
+      continue;
+    } else {
+      vf_st_i8(o, vf_mul(qy_vec(dt, x, g, i, n, vr), inv));
+    }
+    memcpy(q + i, o, n);
+  }
+}
+
 /* The f32 algorithms' normalize pass. */
 NB_INLINE void normalize_f32(nb_op op, nb_dtype dt, const void *x, const void *g, const void *b,
                              void *y, size_t d, float mu, float m2, float eps, rowio io) {
   int ln = op == NB_LAYERNORM;
   npar p = {.center = ln, .onep = op == NB_RMSNORM1P, .mu = mu, .r = nb_rstd_f32(m2 + eps)};
+  if (op == NB_RMSNORM_I8 || op == NB_RMSNORM_E4M3) { /* b: the row's scale */
+    quant_row(op, dt, 0, x, g, b, y, d, p.r, 0, io);
+    return;
+  }
   normalize(dt, 0, &p, x, g, ln ? b : NULL, y, d, io);
 }
 
@@ -656,6 +799,10 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   } else {
     double ms = lane_sums_f64(dt, x, d, 0, SUM2).s2 / dd;
     p.r64 = nb_rstd_f64(ms + (double)eps);
+    if (op == NB_RMSNORM_I8 || op == NB_RMSNORM_E4M3) { /* b: the row's scale */
+      quant_row(op, dt, 1, x, g, b, y, d, 0, p.r64, io);
+      return;
+    }
     if (p.r64 != 0 && isfinite(p.r64)) { /* else y is +-0 or NaN exactly: E = 0 */
       double rho = (h + 8) * u;
       p.ky = (rho + 2.1 * u) / (1 - rho - 2.1 * u) * f + 0x1p-51;
@@ -714,6 +861,16 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
   }
 }
 #endif
+
+/* The ISA's quantizing steps over an array, for the test that holds them
+ * to the scalar definitions (nb_isa_quant). */
+#define NB_DEFINE_QUANT_VEC(isa)                                                      \
+  void nb_quant_vec_##isa(const float *in, uint8_t *e4m3, uint8_t *i8, size_t n) {    \
+    for (size_t i = 0; i + NB_W <= n; i += NB_W) {                                    \
+      vf_st_e4m3(e4m3 + i, vf_ld_f32(in + i));                                        \
+      vf_st_i8(i8 + i, vf_ld_f32(in + i));                                            \
+    }                                                                                 \
+  }
 
 /* ---- instances ---------------------------------------------------------- */
 
@@ -799,5 +956,33 @@ NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
 #define NB_DEFINE_RMS_BF16(algo, isa)     \
   NB_DEFINE_ADD(bf16, NB_BF16, algo, isa) \
   NB_DEFINE(rmsnorm1p, NB_RMSNORM1P, bf16, NB_BF16, algo, isa)
+
+
+/* ---- RMSNormI8 and RMSNormE4M3: the RMSNorm row body, quantized ---------
+ * (quant_row). y has one byte per element, so its row offset is ys bytes;
+ * b, when given, holds one float scale per row (int8), passed to the row
+ * body as its b. No streaming stores: the bytes go out through memcpy from
+ * a lane buffer; the next row of x is prefetched as NB_DEFINE does. The
+ * naive baseline has none: engines' quantized norms never ran the seed's
+ * PyTorch formula, and it is not a candidate. bf16-only ISAs (avx512bf16,
+ * neonbf16) differ only in bf16 stores, which these ops never make. */
+#define NB_DEFINE_Q(op, OP, dt, DT, algo, isa)                                                  \
+  void nb_##op##_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y,    \
+                                       size_t rows, size_t d, size_t xs, size_t ys,            \
+                                       float eps) {                                            \
+    int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
+    for (size_t r = 0; r < rows; r++) {                                                         \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
+      algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
+                 (char *)y + r * ys, d, eps, io);                                               \
+    }                                                                                           \
+  }
+#define NB_DEFINE_QUANT(algo, isa)                                   \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f32, NB_F32, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, f16, NB_F16, algo, isa)     \
+  NB_DEFINE_Q(rmsnorm_i8, NB_RMSNORM_I8, bf16, NB_BF16, algo, isa)   \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f32, NB_F32, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, f16, NB_F16, algo, isa) \
+  NB_DEFINE_Q(rmsnorm_e4m3, NB_RMSNORM_E4M3, bf16, NB_BF16, algo, isa)
 
 #endif

@@ -227,7 +227,7 @@ static const nb_kernel *resolve(nb_op op, nb_dtype dt, unsigned bucket, nb_why *
 }
 
 const nb_kernel *nb_choose(nb_op op, nb_dtype dt, size_t d, nb_why *why) {
-  if ((unsigned)op > NB_LAYERNORM || (unsigned)dt > NB_BF16) {
+  if ((unsigned)op >= NB_NOPS || (unsigned)dt > NB_BF16) {
     if (why) *why = NB_WHY_NONE;
     return NULL;
   }
@@ -273,6 +273,33 @@ int nb_layernorm_bf16(const uint16_t *x, const uint16_t *g, const uint16_t *b, u
                       size_t rows, size_t d, size_t xs, size_t ys, float eps) {
   return call(NB_LAYERNORM, NB_BF16, x, g, b, y, rows, d, xs, ys, eps);
 }
+
+/* The other ops' entry points, for the three dtypes (T: x's element, Y:
+ * y's). With B, a second pointer that nb_run takes as b: AddRMSNorm's
+ * residual, RMSNormI8's scales (normbench.h). */
+#define NB_ENTRY(name, OP, DT, T, Y, G)                                                          \
+  int name(const T *x, const T *G, Y *y, size_t rows, size_t d, size_t xs, size_t ys, float eps) { \
+    return call(OP, DT, x, G, NULL, y, rows, d, xs, ys, eps);                                     \
+  }
+#define NB_ENTRY_B(name, OP, DT, T, Y, B, BT)                                                   \
+  int name(const T *x, BT *B, const T *g, Y *y, size_t rows, size_t d, size_t xs, size_t ys,      \
+           float eps) {                                                                          \
+    return call(OP, DT, x, g, B, y, rows, d, xs, ys, eps);                                      \
+  }
+NB_ENTRY_B(nb_addrmsnorm_f32, NB_ADDRMSNORM, NB_F32, float, float, residual, float)
+NB_ENTRY_B(nb_addrmsnorm_f16, NB_ADDRMSNORM, NB_F16, uint16_t, uint16_t, residual, uint16_t)
+NB_ENTRY_B(nb_addrmsnorm_bf16, NB_ADDRMSNORM, NB_BF16, uint16_t, uint16_t, residual, uint16_t)
+NB_ENTRY(nb_rmsnorm1p_f32, NB_RMSNORM1P, NB_F32, float, float, w)
+NB_ENTRY(nb_rmsnorm1p_f16, NB_RMSNORM1P, NB_F16, uint16_t, uint16_t, w)
+NB_ENTRY(nb_rmsnorm1p_bf16, NB_RMSNORM1P, NB_BF16, uint16_t, uint16_t, w)
+NB_ENTRY_B(nb_rmsnorm_i8_f32, NB_RMSNORM_I8, NB_F32, float, int8_t, scales, float)
+NB_ENTRY_B(nb_rmsnorm_i8_f16, NB_RMSNORM_I8, NB_F16, uint16_t, int8_t, scales, float)
+NB_ENTRY_B(nb_rmsnorm_i8_bf16, NB_RMSNORM_I8, NB_BF16, uint16_t, int8_t, scales, float)
+NB_ENTRY(nb_rmsnorm_e4m3_f32, NB_RMSNORM_E4M3, NB_F32, float, uint8_t, g)
+NB_ENTRY(nb_rmsnorm_e4m3_f16, NB_RMSNORM_E4M3, NB_F16, uint16_t, uint8_t, g)
+NB_ENTRY(nb_rmsnorm_e4m3_bf16, NB_RMSNORM_E4M3, NB_BF16, uint16_t, uint8_t, g)
+#undef NB_ENTRY
+#undef NB_ENTRY_B
 
 int nb_set_policy(nb_policy p, double budget) {
   if ((p != NB_POLICY_FASTEST && p != NB_POLICY_ACCURATE) || !(budget >= 0) || budget > 1e300)

@@ -98,3 +98,28 @@ uint16_t nb_f64_to_f16(double v) {
 uint16_t nb_f64_to_bf16(double v) {
   return nb_f32_to_bf16(isnan(v) ? (float)v : (float)nb_round_f64_to_fmt(v, NB_BF16));
 }
+
+/* ---- fp8 e4m3 ------------------------------------------------------------ */
+
+uint8_t nb_f32_to_e4m3(float f) { return nb_e4m3_rne(f); }
+
+/* Once from double: |v| = m 2^e, m in [1/2, 1); four significant bits are
+ * m 16 rounded (nearbyint: nearest even in the default mode), below 2^-6
+ * multiples of 2^-9. */
+uint8_t nb_f64_to_e4m3(double v) {
+  uint8_t s = signbit(v) ? 0x80 : 0;
+  if (isnan(v)) return s | 0x7f;
+  double a = fabs(v);
+  if (a >= 448) return s | 0x7e;
+  if (a < 0x1p-6) return s | (uint8_t)nearbyint(a * 512); /* 8: 2^-6 */
+  int e;
+  double q = nearbyint(frexp(a, &e) * 16);
+  if (q == 16) q = 8, e++;
+  return (uint8_t)(s | ((e + 6) << 3) | ((int)q - 8)); /* |v| < 448: e + 6 <= 15 */
+}
+
+float nb_e4m3_to_f32(uint8_t q) {
+  int e = (q >> 3) & 0xf, m = q & 7;
+  float a = (e == 15 && m == 7) ? NAN : e ? ldexpf((float)(8 + m), e - 10) : ldexpf((float)m, -9);
+  return q & 0x80 ? -a : a;
+}

@@ -7,6 +7,7 @@
 #include "normbench.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Blocked summation: inside a block of NB_BLOCK elements each of the
  * kernel's lanes accumulates its own partial sum; lanes are combined by a
@@ -41,6 +42,33 @@ static inline nb_fmt_round nb_fmt_round_consts(nb_dtype dt) {
   nb_fmt_round f16 = {53 - 11, 1ll << (52 - 11), 0x1p-14, 0x1p28, 65504.0};
   nb_fmt_round bf16 = {53 - 8, 1ll << (52 - 8), 0x1p-126, 0x1p-81, 0x1.fep127};
   return dt == NB_F16 ? f16 : bf16;
+}
+
+/* f32 -> fp8 e4m3 (OCP OFP8: bias 7, max 448 = 0x7e, NaN 0x7f), nearest
+ * even, saturating, NaN to NaN; branch-free on the bits so that the
+ * quantized kernels' loops over a vector's lanes (body.h quant_row) can be
+ * vectorized by the compiler. |f| >= 2^-6 (e4m3's smallest normal): drop 20
+ * of f32's 23 fraction bits by adding 0x7ffff plus the kept lsb (RNE; a
+ * carry steps the exponent) and rebias 127 -> 7. Below: the quantum is
+ * 2^-9, and |f| 2^9 + 1.5 2^23 rounds |f| 2^9 to an integer (RNE), held in
+ * the float's low bits; 8 there is 2^-6, the smallest normal's code.
+ * Saturation clamps the magnitude's bits at 448's before rounding (448
+ * rounds to itself); +inf is above it. nb_f32_to_e4m3 (half.c) is this;
+ * tests/test_quant.c holds it to MPFR near every midpoint. */
+static inline uint8_t nb_e4m3_rne(float f) {
+  uint32_t u, t;
+  memcpy(&u, &f, 4);
+  uint32_t s = (u >> 24) & 0x80u, a = u & 0x7fffffffu;
+  uint32_t nan = a > 0x7f800000u;
+  a = a < 0x43e00000u ? a : 0x43e00000u; /* 448 */
+  float af, m;
+  memcpy(&af, &a, 4);
+  m = af * 512.0f + 0x1.8p23f;
+  memcpy(&t, &m, 4);
+  uint32_t sub = t & 0xfu;
+  uint32_t nrm = ((a + 0x7ffffu + ((a >> 20) & 1u)) >> 20) - (120u << 3);
+  uint32_t r = a < 0x3c800000u ? sub : nrm; /* 2^-6 */
+  return (uint8_t)(s | (nan ? 0x7fu : r));
 }
 
 /* ---- the accurate kernels' exact fallback (exact.c) ----------------------
@@ -83,6 +111,15 @@ typedef void nb_round_fmt_fn(nb_dtype dt, const double *in, double *out, size_t 
 typedef struct { const char *isa; uint32_t needs; nb_round_fmt_fn *fn; } nb_isa_round;
 size_t nb_isa_round_count(void);
 const nb_isa_round *nb_isa_round_at(size_t i);
+
+/* Each ISA's vectorized quantizing steps (vf_st_e4m3, vf_st_i8) over
+ * arrays (n a multiple of the ISA's width, at most 64), so that a test can
+ * hold them to nb_f32_to_e4m3 and to nearest-even rounding bit for bit;
+ * nb_isa_quant_at lists them (isa.c). */
+typedef void nb_quant_vec_fn(const float *in, uint8_t *e4m3, uint8_t *i8, size_t n);
+typedef struct { const char *isa; uint32_t needs; nb_quant_vec_fn *fn; } nb_isa_quant;
+size_t nb_isa_quant_count(void);
+const nb_isa_quant *nb_isa_quant_at(size_t i);
 
 /* Features and statistics lanes (NB_U * NB_W) of the x86-64 ISAs, shared by
  * table.h and the ISA sources, which assert the lanes at compile time. */

@@ -206,4 +206,30 @@ static inline vd vd_round_fmt(nb_dtype dt, vd v) {
   return _mm256_blendv_pd(r, v, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
 }
 
+/* The quantized ops (isa_scalar.h says what they compute). vf_st_i8:
+ * cvtps2dq rounds to nearest even (MXCSR's default), saturating packs;
+ * vf_st_e4m3: nb_e4m3_rne (internal.h) on 8 lanes, then packed. */
+static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline void vf_st_i8(uint8_t *p, vf t) {
+  __m256i i = _mm256_cvtps_epi32(t);
+  __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+  _mm_storel_epi64((__m128i *)p, _mm_packs_epi16(w, w));
+}
+static inline void vf_st_e4m3(uint8_t *p, vf y) {
+  const __m256i u = _mm256_castps_si256(y);
+  __m256i s = _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80));
+  __m256i a = _mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff));
+  __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7f800000));
+  a = _mm256_min_epi32(a, _mm256_set1_epi32(0x43e00000));
+  __m256 m = _mm256_add_ps(_mm256_mul_ps(_mm256_castsi256_ps(a), _mm256_set1_ps(512.0f)), _mm256_set1_ps(0x1.8p23f));
+  __m256i sub = _mm256_and_si256(_mm256_castps_si256(m), _mm256_set1_epi32(0xf));
+  __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(a, 20), _mm256_set1_epi32(1));
+  __m256i nrm = _mm256_add_epi32(_mm256_add_epi32(a, _mm256_set1_epi32(0x7ffff)), lsb);
+  nrm = _mm256_sub_epi32(_mm256_srli_epi32(nrm, 20), _mm256_set1_epi32(120 << 3));
+  __m256i r = _mm256_blendv_epi8(nrm, sub, _mm256_cmpgt_epi32(_mm256_set1_epi32(0x3c800000), a));
+  r = _mm256_or_si256(_mm256_blendv_epi8(r, _mm256_set1_epi32(0x7f), nan), s);
+  __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+  _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(w, w));
+}
+
 #endif

@@ -178,4 +178,25 @@ static inline vd vd_round_fmt(nb_dtype dt, vd v) {
   return _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q), v);
 }
 
+/* The quantized ops (isa_scalar.h says what they compute; isa_avx2.h how). */
+static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline void vf_st_i8(uint8_t *p, vf t) {
+  _mm_storeu_si128((__m128i *)p, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(t)));
+}
+static inline void vf_st_e4m3(uint8_t *p, vf y) {
+  const __m512i u = _mm512_castps_si512(y);
+  __m512i s = _mm512_and_si512(_mm512_srli_epi32(u, 24), _mm512_set1_epi32(0x80));
+  __m512i a = _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff));
+  __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7f800000));
+  a = _mm512_min_epi32(a, _mm512_set1_epi32(0x43e00000));
+  __m512 m = _mm512_add_ps(_mm512_mul_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(512.0f)), _mm512_set1_ps(0x1.8p23f));
+  __m512i sub = _mm512_and_si512(_mm512_castps_si512(m), _mm512_set1_epi32(0xf));
+  __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(a, 20), _mm512_set1_epi32(1));
+  __m512i nrm = _mm512_add_epi32(_mm512_add_epi32(a, _mm512_set1_epi32(0x7ffff)), lsb);
+  nrm = _mm512_sub_epi32(_mm512_srli_epi32(nrm, 20), _mm512_set1_epi32(120 << 3));
+  __m512i r = _mm512_mask_mov_epi32(nrm, _mm512_cmplt_epi32_mask(a, _mm512_set1_epi32(0x3c800000)), sub);
+  r = _mm512_or_si512(_mm512_mask_mov_epi32(r, nan, _mm512_set1_epi32(0x7f)), s);
+  _mm_storeu_si128((__m128i *)p, _mm512_cvtepi32_epi8(r));
+}
+
 #endif

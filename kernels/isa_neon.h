@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <arm_neon.h>
+#include <string.h>
 
 #define NB_W 4
 
@@ -103,5 +104,35 @@ static inline vf vf_f16_tie(vf a) {
   return vsubq_f32(a, vreinterpretq_f32_u32(vandq_u32(tie, d)));
 }
 static inline vf vd_narrow(vd lo, vd hi) { return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi); }
+
+/* The quantized ops (isa_scalar.h says what they compute). vf_st_i8:
+ * FCVTNS rounds to nearest even, saturating narrows; vf_st_e4m3:
+ * nb_e4m3_rne (internal.h) on 4 lanes, then narrowed. vmaxq propagates
+ * NaN where x86's max does not: body.h detects non-finite rows apart. */
+static inline vf vf_max(vf a, vf b) { return vmaxq_f32(a, b); }
+static inline void vf_st_i8(uint8_t *p, vf t) {
+  int16x4_t h = vqmovn_s32(vcvtnq_s32_f32(t));
+  uint8_t b[8];
+  vst1_u8(b, vreinterpret_u8_s8(vqmovn_s16(vcombine_s16(h, h))));
+  memcpy(p, b, 4);
+}
+static inline void vf_st_e4m3(uint8_t *p, vf y) {
+  const uint32x4_t u = vreinterpretq_u32_f32(y);
+  uint32x4_t s = vandq_u32(vshrq_n_u32(u, 24), vdupq_n_u32(0x80));
+  uint32x4_t a = vandq_u32(u, vdupq_n_u32(0x7fffffff));
+  uint32x4_t nan = vcgtq_u32(a, vdupq_n_u32(0x7f800000));
+  a = vminq_u32(a, vdupq_n_u32(0x43e00000));
+  float32x4_t m = vaddq_f32(vmulq_f32(vreinterpretq_f32_u32(a), vdupq_n_f32(512.0f)), vdupq_n_f32(0x1.8p23f));
+  uint32x4_t sub = vandq_u32(vreinterpretq_u32_f32(m), vdupq_n_u32(0xf));
+  uint32x4_t lsb = vandq_u32(vshrq_n_u32(a, 20), vdupq_n_u32(1));
+  uint32x4_t nrm = vaddq_u32(vaddq_u32(a, vdupq_n_u32(0x7ffff)), lsb);
+  nrm = vsubq_u32(vshrq_n_u32(nrm, 20), vdupq_n_u32(120 << 3));
+  uint32x4_t r = vbslq_u32(vcltq_u32(a, vdupq_n_u32(0x3c800000)), sub, nrm);
+  r = vorrq_u32(vbslq_u32(nan, vdupq_n_u32(0x7f), r), s);
+  uint16x4_t h = vmovn_u32(r);
+  uint8_t b[8];
+  vst1_u8(b, vmovn_u16(vcombine_u16(h, h)));
+  memcpy(p, b, 4);
+}
 
 #endif

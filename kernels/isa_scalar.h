@@ -95,4 +95,20 @@ static inline vf vd_narrow(vd lo, vd hi) {
   return r;
 }
 
+/* The quantized ops (body.h quant_row): the larger lane (NaN: either);
+ * t rounded to the nearest even integer (|t| < 2^22: the magic add) stored
+ * as NB_W int8; y stored as NB_W e4m3 codes. */
+static inline vf vf_max(vf a, vf b) { NB_LANEWISE(vf, a.v[i] > b.v[i] ? a.v[i] : b.v[i]); }
+static inline void vf_st_i8(uint8_t *p, vf t) {
+  for (int i = 0; i < NB_W; i++) {
+    float m = t.v[i] + 0x1.8p23f;
+    uint32_t u;
+    memcpy(&u, &m, 4);
+    p[i] = (uint8_t)u; /* 0x4b400000 + k: the low byte is k as an int8 */
+  }
+}
+static inline void vf_st_e4m3(uint8_t *p, vf y) {
+  for (int i = 0; i < NB_W; i++) p[i] = nb_e4m3_rne(y.v[i]);
+}
+
 #endif

@@ -15,6 +15,8 @@
 #define NB_OP_layernorm NB_LAYERNORM
 #define NB_OP_addrmsnorm NB_ADDRMSNORM
 #define NB_OP_rmsnorm1p NB_RMSNORM1P
+#define NB_OP_rmsnorm_i8 NB_RMSNORM_I8
+#define NB_OP_rmsnorm_e4m3 NB_RMSNORM_E4M3
 #define NB_DT_f32 NB_F32
 #define NB_DT_f16 NB_F16
 #define NB_DT_bf16 NB_BF16
@@ -47,13 +49,16 @@ int nb_kernel_runs_here(const nb_kernel *k) {
 }
 
 const char *nb_op_name(nb_op op) {
-  static const char *names[NB_NOPS] = {"rmsnorm", "layernorm", "addrmsnorm", "rmsnorm1p"};
+  static const char *names[NB_NOPS] = {"rmsnorm",   "layernorm",  "addrmsnorm",
+                                       "rmsnorm1p", "rmsnorm_i8", "rmsnorm_e4m3"};
   return (unsigned)op < NB_NOPS ? names[op] : "?";
 }
 const char *nb_dtype_name(nb_dtype dt) {
   return dt == NB_F32 ? "f32" : dt == NB_F16 ? "f16" : "bf16";
 }
 size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F32 ? 4 : 2; }
+int nb_op_quantized(nb_op op) { return op == NB_RMSNORM_I8 || op == NB_RMSNORM_E4M3; }
+size_t nb_out_size(nb_op op, nb_dtype dt) { return nb_op_quantized(op) ? 1 : nb_dtype_size(dt); }
 int nb_op_parse(const char *s, nb_op *op) {
   for (int i = NB_RMSNORM; i <= NB_LAYERNORM; i++)
     if (s && !strcmp(s, nb_op_name((nb_op)i))) return *op = (nb_op)i, NB_OK;
@@ -97,9 +102,29 @@ static double out_scale(nb_dtype dt) { return dt == NB_F16 ? 0x1p13 : dt == NB_B
 double nb_kernel_bound(const nb_kernel *k, size_t d_, double kappa) {
   if (!k || k->algo == NB_EXTERNAL || d_ == 0) return NAN; /* no promise */
   const double d = (double)d_, u = 0x1p-24;
+  double c = sum_c(k, d), e;
+  if (nb_op_quantized(k->op)) {
+    /* y before quantizing is within a relative delta of the exact y: the
+     * f32 algorithms' RMSNorm bound below in units of u (a relative
+     * error), the accurate kernels' double y (body.h quant_row: r64 within
+     * (h + 8) 2^-53, one product; h as accurate_row's, L = lanes, NB_W =
+     * L / 4). e4m3: rounding adds 0.5 ulp, and delta |y| is at most
+     * 16 delta ulps of e4m3 (|y| < 2^(E+1) = 16 ulp(y); 8 below 2^-6); the
+     * saturation only moves q towards the clamped exact value. int8: max|y|
+     * is within delta of the exact one, 127/max and y 127/max round once
+     * each (u, or 2^-53 in double), so |t - y_exact/s_exact| <= 127 (2 delta
+     * + 2 u); rounding t adds 0.5 step. 1.01 covers the second order. */
+    double delta, uq = u;
+    if (k->algo == NB_ACCURATE) {
+      double l = k->lanes, h = ceil(d / l) + 4 + l / 4 + log2ceil(l) + 2;
+      delta = (h + 10) * 0x1p-53, uq = 0x1p-53;
+    } else {
+      delta = ((c + 3) / 2 + 5) * u;
+    }
+    return k->op == NB_RMSNORM_E4M3 ? 0.5 + 16 * delta * 1.01 : 0.5 + 127 * (2 * delta + 2 * uq) * 1.01;
+  }
   if (k->algo == NB_ACCURATE) /* correctly rounded: fast path, rounding test, exact fallback */
     return 0.5;
-  double c = sum_c(k, d), e;
   if (k->op != NB_LAYERNORM) {
     /* AddRMSNorm: the RMSNorm of r, which is correctly rounded (body.h), so
      * r's error is 0 and the bound is RMSNorm's on r. RMSNorm1p: the
@@ -161,20 +186,26 @@ int nb_run(const nb_kernel *k, const void *x, const void *g, const void *b, void
   if (!k || !k->fn) return NB_EINVAL;
   if (rows == 0 || d == 0) return NB_OK; /* no outputs: an empty tensor is not an error */
   if (!x || !g || !y || xs < d || ys < d || !(eps >= 0)) return NB_EINVAL;
-  size_t sz = nb_dtype_size(k->dtype);
+  size_t sz = nb_dtype_size(k->dtype), ysz = nb_out_size(k->op, k->dtype); /* ysz <= sz */
   /* the byte offset one past the last element must fit in size_t; d alone
    * can exceed SIZE_MAX / sz, which would wrap the subtraction below */
   if (d > SIZE_MAX / sz || (rows - 1) > (SIZE_MAX / sz - d) / (xs > ys ? xs : ys)) return NB_EINVAL;
   uintptr_t x0 = (uintptr_t)x, x1 = x0 + ((rows - 1) * xs + d) * sz;
-  uintptr_t y0 = (uintptr_t)y, y1 = y0 + ((rows - 1) * ys + d) * sz;
+  uintptr_t y0 = (uintptr_t)y, y1 = y0 + ((rows - 1) * ys + d) * ysz;
   /* a span that fits in size_t can still run past the end of the address
    * space: no such array exists, and the overlap test below would wrap */
   if (x1 < x0 || y1 < y0) return NB_EINVAL;
   if (!nb_kernel_runs_here(k)) return NB_ENOTHERE;
-  int same = x0 == y0 && (xs == ys || rows == 1); /* one row: the stride is never used */
+  /* one row: the stride is never used; the quantized ops never run in place */
+  int same = x0 == y0 && (xs == ys || rows == 1) && !nb_op_quantized(k->op);
   if (!same && x0 < y1 && y0 < x1) return NB_EOVERLAP;
   if (k->op == NB_ADDRMSNORM && b) { /* the residual, rows at x's stride, is written */
     uintptr_t b0 = (uintptr_t)b, b1 = b0 + (x1 - x0);
+    if ((b0 < x1 && x0 < b1) || (b0 < y1 && y0 < b1)) return NB_EOVERLAP;
+  }
+  if (k->op == NB_RMSNORM_I8 && b) { /* the scales, one float per row, are written */
+    uintptr_t b0 = (uintptr_t)b, b1 = b0 + rows * sizeof(float);
+    if (b1 < b0 || (uintptr_t)b % sizeof(float)) return NB_EINVAL;
     if ((b0 < x1 && x0 < b1) || (b0 < y1 && y0 < b1)) return NB_EOVERLAP;
   }
   k->fn(x, g, b, y, rows, d, xs, ys, eps);
@@ -185,7 +216,7 @@ const char *nb_strerror(int code) {
   switch (code) {
   case NB_OK: return "ok";
   case NB_EINVAL: return "invalid argument (NULL pointer, stride < d, eps negative or NaN, or sizes overflow)";
-  case NB_EOVERLAP: return "x and y overlap without being the same buffer (or the residual overlaps x or y)";
+  case NB_EOVERLAP: return "x and y overlap without being the same buffer (or the residual or the scales overlap x or y)";
   case NB_ENOTHERE: return "this CPU cannot run the kernel";
   case NB_EWISDOM_IO: return "wisdom file cannot be opened, read or written";
   case NB_EWISDOM_SYNTAX: return "wisdom file is malformed";

@@ -107,6 +107,40 @@ KRMSBF16(fast, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
 KRMSBF16(accurate, avx512bf16, NB_NEEDS_AVX512 | NB_CPU_AVX512BF16, NB_LANES_AVX512)
 #endif
 
+/* RMSNorm into int8 (per-row scale) and fp8 e4m3 (issue 19; normbench.h):
+ * every RMSNorm algorithm but the naive baseline, every ISA but the
+ * bf16-store ones (body.h NB_DEFINE_QUANT says why). */
+#define KQ(algo, isa, needs, lanes)               \
+  K(rmsnorm_i8, f32, algo, isa, needs, lanes)     \
+  K(rmsnorm_i8, f16, algo, isa, needs, lanes)     \
+  K(rmsnorm_i8, bf16, algo, isa, needs, lanes)    \
+  K(rmsnorm_e4m3, f32, algo, isa, needs, lanes)   \
+  K(rmsnorm_e4m3, f16, algo, isa, needs, lanes)   \
+  K(rmsnorm_e4m3, bf16, algo, isa, needs, lanes)
+
+KQ(twopass, scalar, 0, 16)
+KQ(welford, scalar, 0, 16)
+KQ(accurate, scalar, 0, 16)
+
+#if defined(__aarch64__)
+KQ(twopass, neon, NB_CPU_NEON, 16)
+KQ(welford, neon, NB_CPU_NEON, 16)
+KQ(fast, neon, NB_CPU_NEON, 16)
+KQ(accurate, neon, NB_CPU_NEON, 16)
+#endif
+
+#if defined(__x86_64__)
+KQ(twopass, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KQ(welford, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KQ(fast, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KQ(accurate, avx2, NB_NEEDS_AVX2, NB_LANES_AVX2)
+KQ(twopass, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KQ(welford, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KQ(fast, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+KQ(accurate, avx512, NB_NEEDS_AVX512, NB_LANES_AVX512)
+#endif
+
+#undef KQ
 #undef KALL
 #undef KBF16
 #undef KRMS

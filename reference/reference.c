@@ -315,3 +315,41 @@ double nb_ref_add(double a, double b, nb_dtype dt) {
   mpfr_clears(s, t, NULL);
   return r;
 }
+
+/* ---- the quantized ops (RMSNormI8, RMSNormE4M3) ----------------------------
+ * Both start from the exact RMSNorm row, v (nb_ref_row with op NB_RMSNORM,
+ * rounded to double). */
+
+double nb_ref_i8_row(const double *v, size_t d, double *t, double *q) {
+  double amax = 0;
+  int nan = 0;
+  for (size_t i = 0; i < d; i++) {
+    nan |= isnan(v[i]);
+    if (fabs(v[i]) > amax) amax = fabs(v[i]);
+  }
+  if (nan) amax = NAN;
+  for (size_t i = 0; i < d; i++) {
+    /* 127 v / amax in long double from doubles: within 127 2^-52 of the
+     * exact quotient, far below any declared bound's margin */
+    long double ti = amax > 0 && isfinite(amax) ? 127.0L * v[i] / amax : 0;
+    t[i] = (double)ti;
+    q[i] = nearbyint((double)ti);
+  }
+  return amax / 127;
+}
+
+double nb_ulp_e4m3(double v) {
+  int e = -6;
+  if (v != 0 && isfinite(v)) {
+    frexp(fabs(v), &e);
+    e -= 1;
+    if (e < -6) e = -6;
+  }
+  return ldexp(1.0, e - 3);
+}
+
+double nb_err_e4m3(double y, double v) {
+  if (isnan(y) || isnan(v)) return isnan(y) && isnan(v) ? 0 : INFINITY;
+  double c = fmin(fmax(v, -448), 448); /* saturating: the clamped exact value */
+  return fabs(y - c) / nb_ulp_e4m3(c);
+}

@@ -39,4 +39,17 @@ double nb_err_floored(double y, double v, double g, nb_dtype fmt);
 /* y equals the correctly rounded value: NaNs by class, +0 == -0. */
 int nb_is_cr(double y, double cr);
 
+/* RMSNormI8 from the exact row v (op NB_RMSNORM, rounded to double): the
+ * exact scale s = max|v| / 127 (returned: NaN for a row with a NaN, 0 for
+ * an all-zero row), t[i] = v[i] / s, the exact q in quantization steps, and
+ * q[i] = t[i] rounded to the nearest even integer (the exact result's
+ * rounding); a row whose s is 0 or not finite gets t = q = 0, the kernels'
+ * convention. t is within 127 2^-52 steps of the exact quotient. */
+double nb_ref_i8_row(const double *v, size_t d, double *t, double *q);
+/* e4m3: the ulp of a value (2^(max(E, -6) - 3)), and the error of y
+ * against the exact v clamped to +-448 (the saturating conversion's
+ * target), in ulps of the clamped value; 0 when both are NaN. */
+double nb_ulp_e4m3(double v);
+double nb_err_e4m3(double y, double v);
+
 #endif

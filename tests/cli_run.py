@@ -123,6 +123,8 @@ def roundtrip(tmp, rng):
             op, dt = k["op"], k["dtype"]
             if op in ("addrmsnorm", "rmsnorm1p") and d != 64:
                 continue  # `run` is the same path for them; test_kernels holds their numerics
+            if op in ("rmsnorm_i8", "rmsnorm_e4m3"):
+                continue  # quantized(): their metrics
             x = stored(rng.standard_normal((4, d)), dt)
             g = stored(rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), dt)
             b = stored(rng.standard_normal(d), dt) if op == "layernorm" else None
@@ -318,6 +320,51 @@ def off_kernel(d):
     return (off[0], env["NORMBENCH_CPU_DISABLE"]) if off else None
 
 
+def quantized(tmp, rng):
+    """the quantized kernels' Y (q times the row's scale; e4m3 values) in
+    their metrics, and AddRMSNorm's --residual, against float64"""
+    for k in kernels(64):
+        if k["runs_here"] != "1" or k["op"] not in ("rmsnorm_i8", "rmsnorm_e4m3"):
+            continue
+        dt = k["dtype"]
+        x = stored(rng.standard_normal((4, 64)), dt)
+        g = stored(rng.uniform(0.5, 2, 64), dt)
+        y, err = run_kernel(k, tmp, x, g, None)
+        if y is None:
+            ok(False, k["name"] + ": " + err)
+            continue
+        v = reference("rmsnorm", x, g, None, 1e-5)
+        if k["op"] == "rmsnorm_e4m3":
+            c = np.clip(v, -448, 448)
+            u = np.exp2(np.maximum(np.floor(np.log2(np.abs(c))), -6) - 3)
+            e = float(np.max(np.abs(y - c) / u))
+        else:
+            s = np.max(np.abs(y.astype(np.float64)), axis=1, keepdims=True) / 127
+            q = y / s
+            se = np.max(np.abs(v), axis=1, keepdims=True) / 127
+            e = float(np.max(np.abs(np.round(q) - v / se)))
+            e = e if np.all(np.abs(q - np.round(q)) < 1e-4) else float("inf")
+        ok(y.shape == x.shape and e <= float(k["bound_ulp"]) + SLACK,
+           "%s: Y in its metric, max err %.4g <= declared %s" % (k["name"], e, k["bound_ulp"]))
+    k = next(k for k in kernels(64) if k["runs_here"] == "1" and k["op"] == "addrmsnorm" and k["dtype"] == "f32")
+    x, res = rng.standard_normal((3, 64)).astype("<f4"), rng.standard_normal((3, 64)).astype("<f4")
+    g = rng.uniform(0.5, 2, 64).astype("<f4")
+    rp = save(os.path.join(tmp, "res.npy"), res)
+    paths = [save(os.path.join(tmp, "res_%s.npy" % n), a) for n, a in (("x", x), ("g", g))]
+    out = os.path.join(tmp, "res_y.npy")
+    r = nb("run", "--kernel", k["name"], "--input", paths[0], "--weight", paths[1], "--residual", rp, "--output", out)
+    e = error("rmsnorm", "f32", np.load(out), reference("rmsnorm", x + res, g, None, 1e-5), g) if r.returncode == 0 else 1e9
+    ok(e <= float(k["bound_ulp"]) + SLACK, "%s --residual: RMSNorm(x + r), max err %.4g <= declared %s ulp %s"
+       % (k["name"], e, k["bound_ulp"], r.stderr.strip()))
+    rk = next(k for k in kernels(64) if k["runs_here"] == "1" and k["op"] == "rmsnorm")
+    for what, kn, rpath in (("--residual for an RMSNorm kernel", rk["name"], rp),
+                            ("--residual of another shape", k["name"], paths[1])):
+        bad = os.path.join(tmp, "bad_y.npy")
+        r = nb("run", "--kernel", kn, "--input", paths[0], "--weight", paths[1], "--residual", rpath, "--output", bad)
+        ok(r.returncode == 2 and r.stderr.count("\n") == 1 and not os.path.exists(bad),
+           "%s: exit 2, one line, no output (%s)" % (what, r.stderr.strip()))
+
+
 def main():
     rng = np.random.default_rng(20240601)
     with tempfile.TemporaryDirectory(prefix="nb_cli_run.") as tmp:
@@ -327,6 +374,7 @@ def main():
         roundtrip(tmp, rng)
         conversions(tmp, rng)
         errors(tmp, rng)
+        quantized(tmp, rng)
     print("1..%d" % count)
     sys.exit(1 if failed else 0)
 

@@ -104,7 +104,7 @@ static void header(void) {
   static const char *doc =
       "kernel,op,dtype,algo,isa,d,dist,eps,rows,n,max_err,mean_err,max_comp,cr_rate,worst_row,worst_idx,"
       "worst_kappa,max_kappa,rows_checked,max_checked,bound,breaches,hist_0,hist_1,hist_2,hist_3,hist_4,"
-      "hist_5,hist_6,hist_7,hist_8,hist_9,hist_10,hist_11,hist_12,hist_13";
+      "hist_5,hist_6,hist_7,hist_8,hist_9,hist_10,hist_11,hist_12,hist_13,err_unit,mismatches";
   char joined[1024] = "";
   for (size_t i = 0; i < nb_schema_accuracy.n; i++) {
     if (i) strcat(joined, ",");

@@ -135,10 +135,12 @@ static void long_row(nb_range r, size_t d) {
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: test_range rmsnorm|layernorm f32|f16|bf16\n");
+    fprintf(stderr, "usage: test_range OP f32|f16|bf16 (OP: a name of normbench list's op column)\n");
     return 2;
   }
-  op = strcmp(argv[1], "layernorm") == 0 ? NB_LAYERNORM : NB_RMSNORM;
+  op = NB_RMSNORM;
+  for (int o = 0; o < NB_NOPS; o++)
+    if (strcmp(argv[1], nb_op_name((nb_op)o)) == 0) op = (nb_op)o;
   dt = strcmp(argv[2], "f16") == 0 ? NB_F16 : strcmp(argv[2], "bf16") == 0 ? NB_BF16 : NB_F32;
   ks = malloc(nb_kernel_count() * sizeof *ks);
   res = calloc(nb_kernel_count(), sizeof *res);
