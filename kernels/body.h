@@ -454,6 +454,21 @@ NB_INLINE void st_io(nb_dtype dt, void *y, size_t i, vf o, int nt) {
     st(dt, y, i, o);
 }
 
+/* Two vectors [i, i + 2 NB_W) in element order: an ISA with a two-vector
+ * bf16 load (NB_HAVE_LD2_BF16) widens 32 elements from one load. Only the
+ * normalize pass uses it: in the statistics pass it gained little in cache
+ * and lost memory-bound (LayerNorm bf16 twopass 0.88x on the Zen 5). */
+NB_INLINE void ld_pair(nb_dtype dt, const void *p, size_t i, vf *a, vf *b) {
+#ifdef NB_HAVE_LD2_BF16
+  if (dt == NB_BF16) {
+    vf_ld2_bf16((const uint16_t *)p + i, a, b);
+    return;
+  }
+#endif
+  *a = ld(dt, p, i);
+  *b = ld(dt, p, i + NB_W);
+}
+
 /* Two vectors [i, i + 2 NB_W): an ISA with a two-vector bf16 narrowing
  * (NB_HAVE_ST2_BF16: AVX512-BF16's vcvtne2ps2bf16) stores them as one;
  * its streaming form needs y + i aligned to the pair. */
@@ -503,8 +518,12 @@ NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x
         __builtin_prefetch(next + i * es);
         __builtin_prefetch(next + (i + NB_W) * es);
       }
-      vf o0 = out_at(dt, acc, p, x, g, b, i, has_b);
-      vf o1 = out_at(dt, acc, p, x, g, b, i + NB_W, has_b);
+      vf x0, x1, g0, g1, b0 = vf_zero(), b1 = vf_zero();
+      ld_pair(dt, x, i, &x0, &x1);
+      ld_pair(dt, g, i, &g0, &g1);
+      if (has_b) ld_pair(dt, b, i, &b0, &b1);
+      vf o0 = out_vec(dt, acc, p, x0, g0, has_b ? &b0 : NULL, i);
+      vf o1 = out_vec(dt, acc, p, x1, g1, has_b ? &b1 : NULL, i + NB_W);
       st_pair(dt, y, i, o0, o1, nt);
     }
   }

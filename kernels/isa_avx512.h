@@ -93,6 +93,19 @@ static inline vf vf_ld_f32(const float *p) { return _mm512_loadu_ps(p); }
 static inline vf vf_ld_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
+/* 32 bf16 widened by one load and two vpermw: the zero-masked permute
+ * puts element k of its half in the upper 16 bits of lane k, the lower
+ * 16 zeroed (a bf16 is the top half of its f32). */
+#define NB_HAVE_LD2_BF16 1
+static inline void vf_ld2_bf16(const uint16_t *p, vf *lo, vf *hi) {
+  /* word 2k + 1 of the index picks word k (lo) or 16 + k (hi) */
+  const __m512i k = _mm512_slli_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 16);
+  const __m512i k16 = _mm512_add_epi32(k, _mm512_set1_epi32(16 << 16));
+  __m512i v = _mm512_loadu_si512(p);
+  *lo = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k, v));
+  *hi = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k16, v));
+}
 static inline vf vf_ld_bf16(const uint16_t *p) {
   return bf16_widen(_mm256_loadu_si256((const __m256i *)p));
 }
