@@ -441,26 +441,95 @@ NB_INLINE int use_stream(nb_dtype dt, const void *x, const void *y, size_t rows,
  * calls above NB_STREAM_MIN, where x is not already in cache. */
 typedef struct { int nt; const char *next; } rowio;
 
+/* One vector of outputs at i, and its store (streamed if nt). */
+NB_INLINE vf out_at(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
+                    const void *b, size_t i, int has_b) {
+  vf bv = has_b ? ld(dt, b, i) : vf_zero();
+  return out_vec(dt, acc, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
+}
+NB_INLINE void st_io(nb_dtype dt, void *y, size_t i, vf o, int nt) {
+  if (nt)
+    st_nt(dt, y, i, o);
+  else
+    st(dt, y, i, o);
+}
+
+/* Two vectors [i, i + 2 NB_W) in element order: an ISA with a two-vector
+ * bf16 load (NB_HAVE_LD2_BF16) widens 32 elements from one load. Only the
+ * normalize pass uses it: in the statistics pass it gained little in cache
+ * and lost memory-bound (LayerNorm bf16 twopass 0.88x on the Zen 5). */
+NB_INLINE void ld_pair(nb_dtype dt, const void *p, size_t i, vf *a, vf *b) {
+#ifdef NB_HAVE_LD2_BF16
+  if (dt == NB_BF16) {
+    vf_ld2_bf16((const uint16_t *)p + i, a, b);
+    return;
+  }
+#endif
+  *a = ld(dt, p, i);
+  *b = ld(dt, p, i + NB_W);
+}
+
+/* Two vectors [i, i + 2 NB_W): an ISA with a two-vector bf16 narrowing
+ * (NB_HAVE_ST2_BF16: AVX512-BF16's vcvtne2ps2bf16) stores them as one;
+ * its streaming form needs y + i aligned to the pair. */
+#ifdef NB_HAVE_ST2_BF16
+#define NB_PAIR_BF16 2
+#else
+#define NB_PAIR_BF16 1
+#endif
+NB_INLINE void st_pair(nb_dtype dt, void *y, size_t i, vf o0, vf o1, int nt) {
+#ifdef NB_HAVE_ST2_BF16
+  if (dt == NB_BF16) {
+    if (nt)
+      vf_st2_bf16_nt((uint16_t *)y + i, o0, o1);
+    else
+      vf_st2_bf16((uint16_t *)y + i, o0, o1);
+    return;
+  }
+#endif
+  st_io(dt, y, i, o0, nt);
+  st_io(dt, y, i + NB_W, o1, nt);
+}
+
 /* nt: stream the full vectors, after peeling the outputs up to the first
- * address aligned to a whole vector store (y is element-aligned). */
+ * address aligned to a whole vector store (y is element-aligned). The f32
+ * algorithms take two vectors an iteration, so that the loads, products
+ * and stores of one overlap the other's (and a bf16 pair narrows at once);
+ * the accurate kernels' output path is too large to repeat. */
 NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                               const void *b, void *y, size_t d, int has_b, int nt,
                               const char *next) {
+  const size_t es = dt_size(dt), vec = NB_W * es;
   size_t i = 0;
   if (nt) {
-    size_t vec = NB_W * dt_size(dt);
-    i = (vec - (uintptr_t)y % vec) % vec / dt_size(dt);
+    i = (vec - (uintptr_t)y % vec) % vec / es;
     if (i > d) i = d;
     if (i) out_part(dt, acc, p, x, g, b, y, 0, i, has_b);
   }
+  if (!acc) {
+    const size_t pair = dt == NB_BF16 ? NB_PAIR_BF16 * vec : vec;
+    if (nt && i + NB_W <= d && ((uintptr_t)y + i * es) % pair) {
+      if (next) __builtin_prefetch(next + i * es);
+      st_io(dt, y, i, out_at(dt, acc, p, x, g, b, i, has_b), nt);
+      i += NB_W;
+    }
+    for (; i + 2 * NB_W <= d; i += 2 * NB_W) {
+      if (next) {
+        __builtin_prefetch(next + i * es);
+        __builtin_prefetch(next + (i + NB_W) * es);
+      }
+      vf x0, x1, g0, g1, b0 = vf_zero(), b1 = vf_zero();
+      ld_pair(dt, x, i, &x0, &x1);
+      ld_pair(dt, g, i, &g0, &g1);
+      if (has_b) ld_pair(dt, b, i, &b0, &b1);
+      vf o0 = out_vec(dt, acc, p, x0, g0, has_b ? &b0 : NULL, i);
+      vf o1 = out_vec(dt, acc, p, x1, g1, has_b ? &b1 : NULL, i + NB_W);
+      st_pair(dt, y, i, o0, o1, nt);
+    }
+  }
   for (; i + NB_W <= d; i += NB_W) {
-    if (next) __builtin_prefetch(next + i * dt_size(dt));
-    vf bv = has_b ? ld(dt, b, i) : vf_zero();
-    vf o = out_vec(dt, acc, p, ld(dt, x, i), ld(dt, g, i), has_b ? &bv : NULL, i);
-    if (nt)
-      st_nt(dt, y, i, o);
-    else
-      st(dt, y, i, o);
+    if (next) __builtin_prefetch(next + i * es);
+    st_io(dt, y, i, out_at(dt, acc, p, x, g, b, i, has_b), nt);
   }
   if (i < d) out_part(dt, acc, p, x, g, b, y, i, d - i, has_b);
 }

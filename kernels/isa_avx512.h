@@ -73,6 +73,18 @@ static inline __m256i bf16_narrow(vf a) {
   return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
 
+#ifdef NB_AVX512BF16
+/* Two vectors narrowed by one vcvtne2ps2bf16 (its first operand gives the
+ * upper 16 results), each lane as bf16_narrow's; a subnormal lane in
+ * either sends both through bf16_narrow. */
+#define NB_HAVE_ST2_BF16 1
+static inline __m512i bf16_narrow2(vf lo, vf hi) {
+  if (!(_mm512_fpclass_ps_mask(lo, 0x20) | _mm512_fpclass_ps_mask(hi, 0x20)))
+    return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(bf16_narrow(lo)), bf16_narrow(hi), 1);
+}
+#endif
+
 static inline __m256i f16_narrow(vf a) {
   return _mm512_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -80,6 +92,19 @@ static inline __m256i f16_narrow(vf a) {
 static inline vf vf_ld_f32(const float *p) { return _mm512_loadu_ps(p); }
 static inline vf vf_ld_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+/* 32 bf16 widened by one load and two vpermw: the zero-masked permute
+ * puts element k of its half in the upper 16 bits of lane k, the lower
+ * 16 zeroed (a bf16 is the top half of its f32). */
+#define NB_HAVE_LD2_BF16 1
+static inline void vf_ld2_bf16(const uint16_t *p, vf *lo, vf *hi) {
+  /* word 2k + 1 of the index picks word k (lo) or 16 + k (hi) */
+  const __m512i k = _mm512_slli_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 16);
+  const __m512i k16 = _mm512_add_epi32(k, _mm512_set1_epi32(16 << 16));
+  __m512i v = _mm512_loadu_si512(p);
+  *lo = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k, v));
+  *hi = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k16, v));
 }
 static inline vf vf_ld_bf16(const uint16_t *p) {
   return bf16_widen(_mm256_loadu_si256((const __m256i *)p));
@@ -102,6 +127,11 @@ static inline void vf_st_bf16_nt(uint16_t *p, vf a) {
   _mm256_stream_si256((__m256i *)p, bf16_narrow(a));
 }
 static inline void nb_stream_fence(void) { _mm_sfence(); }
+#ifdef NB_AVX512BF16
+/* p aligned to 64 bytes for the streaming store (body.h st_pair) */
+static inline void vf_st2_bf16(uint16_t *p, vf lo, vf hi) { _mm512_storeu_si512(p, bf16_narrow2(lo, hi)); }
+static inline void vf_st2_bf16_nt(uint16_t *p, vf lo, vf hi) { _mm512_stream_si512((void *)p, bf16_narrow2(lo, hi)); }
+#endif
 
 /* Masked tails: masked-off elements are neither read nor written and never
  * fault. n < NB_W; the other lanes are zero. */
