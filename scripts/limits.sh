@@ -39,29 +39,28 @@ row() {
 machine=$("$nb" cpu --id)
 echo "normbench limits on $machine, D = $d, $threads thread(s), $(date -u +%Y-%m-%d)"
 echo
+# table PROBE WORKING_SETS: the kernels over the probe, then the ratios
+# between kernels, at those working sets
+table() {
+  local probe=$1 ws=$2 k
+  for k in rmsnorm_f32_fast_avx512 rmsnorm_f32_twopass_avx512 layernorm_f32_fast_avx512 layernorm_f32_twopass_avx512 \
+           rmsnorm_bf16_fast_avx512bf16 layernorm_bf16_fast_avx512bf16; do
+    row "$k GB/s over $probe" "$probe" $k "$ws" bandwidth
+  done
+  row "rmsnorm_f32_accurate_avx512 over rmsnorm_f32_fast_avx512" rmsnorm_f32_fast_avx512 rmsnorm_f32_accurate_avx512 "$ws" speed
+  row "layernorm_f32_accurate_avx512 over layernorm_f32_fast_avx512" layernorm_f32_fast_avx512 layernorm_f32_accurate_avx512 \
+    "$ws" speed
+  row "rmsnorm_bf16 fast over rmsnorm_f32 fast (rows/s)" rmsnorm_f32_fast_avx512 rmsnorm_bf16_fast_avx512bf16 "$ws" speed
+  row "rmsnorm_bf16 accurate over fast" rmsnorm_bf16_fast_avx512bf16 rmsnorm_bf16_accurate_avx512bf16 "$ws" speed
+  row "layernorm_f32_fast_avx512 over oneDNN" layernorm_f32_external_onednn layernorm_f32_fast_avx512 "$ws" speed
+}
 echo "| ratio (B over A, median of interleaved rounds [95%]) | 512 KiB | 2 MiB |"
 echo "|---|---:|---:|"
-for k in rmsnorm_f32_fast_avx512 rmsnorm_f32_twopass_avx512 layernorm_f32_fast_avx512 layernorm_f32_twopass_avx512 \
-         rmsnorm_bf16_fast_avx512bf16 layernorm_bf16_fast_avx512bf16; do
-  row "$k GB/s over probe_copy" probe_copy $k $cache bandwidth
-done
-row "rmsnorm_f32_accurate_avx512 over rmsnorm_f32_fast_avx512" rmsnorm_f32_fast_avx512 rmsnorm_f32_accurate_avx512 $cache speed
-row "layernorm_f32_accurate_avx512 over layernorm_f32_fast_avx512" layernorm_f32_fast_avx512 layernorm_f32_accurate_avx512 $cache speed
-row "rmsnorm_bf16 fast over rmsnorm_f32 fast (rows/s)" rmsnorm_f32_fast_avx512 rmsnorm_bf16_fast_avx512bf16 $cache speed
-row "rmsnorm_bf16 accurate over fast" rmsnorm_bf16_fast_avx512bf16 rmsnorm_bf16_accurate_avx512bf16 $cache speed
-row "layernorm_f32_fast_avx512 over oneDNN" layernorm_f32_external_onednn layernorm_f32_fast_avx512 $cache speed
+table probe_copy $cache
 echo
 echo "| ratio, memory-bound | 256 MiB |"
 echo "|---|---:|"
-for k in rmsnorm_f32_fast_avx512 rmsnorm_f32_twopass_avx512 layernorm_f32_fast_avx512 layernorm_f32_twopass_avx512 \
-         rmsnorm_bf16_fast_avx512bf16 layernorm_bf16_fast_avx512bf16; do
-  row "$k GB/s over probe_copy_nt" probe_copy_nt $k $mem bandwidth
-done
-row "rmsnorm_f32_accurate_avx512 over rmsnorm_f32_fast_avx512" rmsnorm_f32_fast_avx512 rmsnorm_f32_accurate_avx512 $mem speed
-row "layernorm_f32_accurate_avx512 over layernorm_f32_fast_avx512" layernorm_f32_fast_avx512 layernorm_f32_accurate_avx512 $mem speed
-row "rmsnorm_bf16 fast over rmsnorm_f32 fast (rows/s)" rmsnorm_f32_fast_avx512 rmsnorm_bf16_fast_avx512bf16 $mem speed
-row "rmsnorm_bf16 accurate over fast" rmsnorm_bf16_fast_avx512bf16 rmsnorm_bf16_accurate_avx512bf16 $mem speed
-row "layernorm_f32_fast_avx512 over oneDNN" layernorm_f32_external_onednn layernorm_f32_fast_avx512 $mem speed
+table probe_copy_nt $mem
 
 # Two threads over one: not one interleaved run (the thread count is the
 # run's), so two perf runs back to back, rows/s of each, no interval.
