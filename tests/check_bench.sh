@@ -123,6 +123,17 @@ ok $? "REPORT.md embeds every figure and each exists"
 # every fastest-kernel row names a kernel of the registry
 rows=$(sed -n '/^## Fastest kernel/,/^## /p' "$work/r/REPORT.md" | grep -c '^| [A-Za-z]*Norm |')
 [ "$rows" -ge 6 ]; ok $? "fastest-kernel table has a row per op x dtype ($rows rows)"
+# the ops engines ship get rows too: the fixture's RMSNorm perf rows copied
+# as rmsnorm_i8 kernels (op and name changed) show up, with the units note
+mkdir "$work/q"
+cp "$fix"/*.csv "$fix/machine.txt" "$work/q/"
+awk -F, -v OFS=, '/^#/ { print; next } !h { h = 1; for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+  { print } $c["op"] == "rmsnorm" && $c["kind"] == "kernel" { $c["op"] = "rmsnorm_i8"; sub(/^rmsnorm_/, "rmsnorm_i8_", $c["name"]); print }' \
+  "$fix/perf.csv" >"$work/q/perf.csv"
+"$nb" report "$work/q" 2>/dev/null
+sed -n '/^## Fastest kernel/,/^## /p' "$work/q/REPORT.md" | grep -q '^| rmsnorm_i8 | f32 | cache-resident | rmsnorm_i8_f32_' &&
+  grep -q "rmsnorm_i8's errors and bounds are in int8 quantization steps" "$work/q/REPORT.md"
+ok $? "fastest-kernel table: a row for each op perf measured (rmsnorm_i8 added to the fixture), and its units"
 
 # Ship this: a row per op x dtype x shape of recommend.csv; a cell names one
 # kernel only when recommend called it the winner (or the only one)
