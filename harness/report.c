@@ -1066,7 +1066,7 @@ static void r_figures(FILE *o, rep *r) {
     }
   }
   if (d) closedir(d);
-  qsort(png.s, png.n, sizeof *png.s, by_str);
+  if (png.n) qsort(png.s, png.n, sizeof *png.s, by_str); /* a folder without plots: png.s is NULL */
   for (size_t i = 0; i < png.n; i++)
     fprintf(o, "### %s\n\n![%s](plots/%s.png)\n\n[SVG](plots/%s.svg)\n\n", png.s[i], png.s[i], png.s[i], png.s[i]);
   sl_free(&png);
