@@ -2,7 +2,8 @@
 # covers (normbench report), one panel per algorithm, colour by ISA;
 # the declared bound (normbench list --csv --d D) dashed in the same colour.
 # Points a log axis cannot draw (error 0, no finite error) named at the top.
-# Variables: op, dt, tag (table err_<tag>).
+# Variables: op, dt, tag (table err_<tag>), unit (of the errors; default
+# ulps of the output format).
 load 'plots/style.gp'
 load tables.'/err_'.tag.'.gp'
 data = tables.'/err_'.tag.'.dat'
@@ -26,7 +27,7 @@ set format y "10^{%L}"
 @tics_d16
 # axis titles once for the grid, shown with the first panel
 set label 1 "row length D (elements; 1k = 1024)" at screen 0.44, 0.025 center
-set label 2 "max error (ulps of the output format)" at screen 0.012, 0.5 center rotate by 90
+set label 2 sprintf("max error (%s)", exists("unit") ? unit : "ulps of the output format") at screen 0.012, 0.5 center rotate by 90
 set label 3 note at screen 0.5, 0.925 center font ',10' noenhanced
 # the legend (ISA colours, solid measured, dashed bound) beside the last panel
 do for [j = 1:words(algos)] {

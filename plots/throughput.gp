@@ -2,7 +2,8 @@
 # probes (memory read, copy, non-temporal copy) as black/grey references.
 # Left: cache-resident working set (x + y fill half of L2, compute-bound);
 # right: memory-bound (4x the LLC).
-# Variables: op (RMSNorm/LayerNorm label), dt, tag (table tput_<tag>).
+# Variables: op (the op's title), dt, tag (table tput_<tag>), bytes (what
+# the op's GB/s count; default x read + y written).
 load 'plots/style.gp'
 load tables.'/probes.gp'
 load tables.'/tput_'.tag.'.gp'
@@ -34,7 +35,7 @@ set logscale y 10
 set format y "%g"
 set xlabel "row length D (elements; 1k = 1024)"
 @tics_d4
-set ylabel "GB/s (x read + y written)"
+set ylabel sprintf("GB/s (%s)", exists("bytes") ? bytes : "x read + y written")
 set bmargin at screen 0.19
 set tmargin at screen 0.86
 

@@ -28,11 +28,34 @@ render() {
   echo "  plots/$name.{svg,png}" >&2
 }
 
-label() { case $1 in rmsnorm) echo RMSNorm ;; layernorm) echo LayerNorm ;; esac; }
-for op in rmsnorm layernorm; do
+# per op: its title, the bytes its GB/s count, the unit of its errors
+label() {
+  case $1 in
+    rmsnorm) echo RMSNorm ;; layernorm) echo LayerNorm ;; addrmsnorm) echo "AddRMSNorm (r = x + residual)" ;;
+    rmsnorm1p) echo "RMSNorm1p (gain 1 + w)" ;; rmsnorm_i8) echo "RMSNorm into int8" ;;
+    rmsnorm_e4m3) echo "RMSNorm into fp8 e4m3" ;;
+  esac
+}
+bytes() {
+  case $1 in
+    addrmsnorm) echo "x, residual read + r, y written" ;; rmsnorm_i8) echo "x read + 1-byte y, scales written" ;;
+    rmsnorm_e4m3) echo "x read + 1-byte y written" ;; *) echo "x read + y written" ;;
+  esac
+}
+unit() {
+  case $1 in
+    rmsnorm_i8) echo "int8 quantization steps" ;; rmsnorm_e4m3) echo "ulps of e4m3" ;; *) echo "ulps of the output format" ;;
+  esac
+}
+# RMSNorm and LayerNorm always; the ops engines ship where the run has them
+for op in rmsnorm layernorm addrmsnorm rmsnorm1p rmsnorm_i8 rmsnorm_e4m3; do
   for dt in f32 f16 bf16; do
-    render "throughput_${op}_$dt" 1200,560 throughput op="$(label $op)" dt=$dt tag=${op}_$dt
-    render "error_${op}_$dt" 1200,700 error_d op="$(label $op)" dt=$dt tag=${op}_$dt
+    if [ $op = rmsnorm ] || [ $op = layernorm ] || [ -f "$dir/tables/tput_${op}_$dt.gp" ]; then
+      render "throughput_${op}_$dt" 1200,560 throughput op="$(label $op)" dt=$dt tag=${op}_$dt bytes="$(bytes $op)"
+    fi
+    if [ $op = rmsnorm ] || [ $op = layernorm ] || [ -f "$dir/tables/err_${op}_$dt.gp" ]; then
+      render "error_${op}_$dt" 1200,700 error_d op="$(label $op)" dt=$dt tag=${op}_$dt unit="$(unit $op)"
+    fi
   done
 done
 render pareto 1200,760 pareto
