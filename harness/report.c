@@ -1312,13 +1312,15 @@ done:
 /* ---- several machines ---- */
 
 #define MAXDIRS 8 /* folders of one machine */
-static const char *const runs_need[] = {"name", "runs_here"};
+enum { RN_NAME, RN_RUNS, RN_D, RN_BOUND, RN_N };
+static const char *const runs_need[] = {"name", "runs_here", "?d", "?bound_ulp"};
 
 typedef struct {
   char id[128];
   char *emulated; /* machine.txt's reason, or NULL */
   file rec[MAXDIRS], perf[MAXDIRS], bounds[MAXDIRS];
   size_t n;
+  map bound; /* kernel, D -> declared bound (bounds.csv) */
 } machine;
 
 /* machine.txt's "id:" and "emulated:" lines (normbench cpu's, or perf's
@@ -1360,18 +1362,23 @@ static int runs_not(machine *m, const char *k) {
   for (size_t j = 0; j < m->n; j++) {
     file *b = &m->bounds[j];
     for (size_t i = 0; b->present && i < b->t.nrows; i++)
-      if (!strcmp(V(b, i, 0), k)) return !strcmp(V(b, i, 1), "0");
+      if (!strcmp(V(b, i, RN_NAME), k)) return !strcmp(V(b, i, RN_RUNS), "0");
   }
   return 0;
 }
 
+/* a key's first n parts */
+static void split(const char *k, char (*part)[64], int n) {
+  for (int j = 0; j < n; j++) {
+    size_t l = strcspn(k, "\034");
+    snprintf(part[j], sizeof part[j], "%.*s", (int)l, k);
+    k += l + (k[l] != 0);
+  }
+}
+
 static void cmp_case(FILE *o, const char *key) {
   char part[5][64];
-  for (int j = 0; j < 5; j++) {
-    size_t n = strcspn(key, "\034");
-    snprintf(part[j], sizeof part[j], "%.*s", (int)n, key);
-    key += n + (key[n] != 0);
-  }
+  split(key, part, 5);
   fprintf(o, "| %s | %s | %s | %s | %s |", op_name(part[0]), part[1], part[2], part[3], part[4]);
 }
 
@@ -1379,9 +1386,10 @@ static int cmp_write(FILE *o, machine *ms, size_t nm, const slist *cases, map *s
   char kb[512], mi[24];
   fputs("# normbench on several machines\n\n"
         "Written by `normbench report --compare` from each machine's results\n"
-        "folder: recommend.csv (the kernel to ship), perf.csv (what another\n"
-        "machine's choice costs), bounds.csv (which kernels run there) and\n"
-        "machine.txt (the machine id, and whether the run was emulated).\n\n"
+        "folder: recommend.csv (the kernel to ship), perf.csv (the throughput\n"
+        "sweep, and what another machine's choice costs), bounds.csv (declared\n"
+        "bounds, and which kernels run there) and machine.txt (the machine id,\n"
+        "and whether the run was emulated).\n\n"
         "| machine | folders | timings |\n|---|---:|---|\n",
         o);
   for (size_t m = 0; m < nm; m++) {
@@ -1390,6 +1398,13 @@ static int cmp_write(FILE *o, machine *ms, size_t nm, const slist *cases, map *s
       fprintf(o, "emulated (%s): not meaningful |\n", ms[m].emulated);
     else
       fputs("measured |\n", o);
+  }
+  if (!cases->n) {
+    fputs("\n## The kernel to ship on each machine\n\n"
+          "No folder has a recommend.csv (`normbench recommend`, the bench's verdict\n"
+          "step), so the comparison below is the throughput sweeps' only.\n",
+          o);
+    return 0;
   }
   fputs("\n## The kernel to ship on each machine\n\n"
         "From each machine's recommend.csv at the budgets of REPORT.md's \"Ship\n"
@@ -1459,11 +1474,149 @@ static int cmp_write(FILE *o, machine *ms, size_t nm, const slist *cases, map *s
   return 0;
 }
 
+
+/* ---- several machines, from their throughput sweeps ---- */
+
+/* The budgets: correctly rounded, faithful-ish, and REPORT.md's loose one
+ * (older runs' accurate kernels declared 0.5 plus a tiny term: within 1). */
+static const double cmp_budgets[] = {0.5, 1, 4};
+
+/* The fastest kernel (largest GB/s in perf.csv) of the case op, dtype, D,
+ * working set on machine m whose declared bound at that D (its bounds.csv)
+ * is within budget; NULL if none was measured. Kernels without a bound
+ * there are not candidates: a choice needs its promise. */
+static const char *perf_fastest(machine *m, const char *op, const char *dt, const char *d, const char *ws,
+                                double budget, double *gbps) {
+  char kb[512], nb[32];
+  const char *best = NULL;
+  *gbps = 0;
+  for (size_t j = 0; j < m->n; j++) {
+    file *p = &m->perf[j];
+    for (size_t i = 0; p->present && i < p->t.nrows; i++) {
+      if (!strcmp(V(p, i, P_KIND), "probe") || strcmp(V(p, i, P_OP), op) || strcmp(V(p, i, P_DTYPE), dt) ||
+          strcmp(V(p, i, P_WS), ws) || num(V(p, i, P_D)) != num(d))
+        continue;
+      ment *b = mget(&m->bound, K2(V(p, i, P_NAME), numstr(nb, sizeof nb, num(d))), 0);
+      double g = num(V(p, i, P_GBPS));
+      if (b && b->v <= budget && g > *gbps) best = V(p, i, P_NAME), *gbps = g;
+    }
+  }
+  return best;
+}
+
+static int by_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Per op, dtype, D and working set of the perf sweeps (the cases measured
+ * on two machines or more, when there are two or more): each machine's
+ * fastest kernel within each budget, then what each machine loses running
+ * another's choice, from its own perf.csv. */
+static void cmp_perf(FILE *o, machine *ms, size_t nm, const slist *cases) {
+  char lb[128];
+  size_t ncase = 0, nagree = 0, nloss = 0, cap = 0;
+  double *loss = NULL;
+  fputs("\n## The fastest kernel within a budget, from each machine's throughput sweep\n\n"
+        "From each machine's perf.csv (`normbench perf`: GB/s at each D, cache-resident\n"
+        "l2 and memory-bound mem) and bounds.csv (the declared bound at that D): the\n"
+        "fastest kernel whose declared bound is within the budget (ulps of the output\n"
+        "format; quantization steps for int8). This needs no recommend.csv, so\n"
+        "every bench folder takes part; it is the fastest median, not recommend's\n"
+        "verdict (which also weighs noise and ties).",
+        o);
+  if (nm > 1) fputs(" Cases measured on one machine only are left out.", o);
+  fputs("\n\n| op | dtype | D | working set | budget |", o);
+  for (size_t m = 0; m < nm; m++) fprintf(o, " %s |", ms[m].id);
+  fputs("\n|---|---|---:|---|---:|", o);
+  for (size_t m = 0; m < nm; m++) fputs("---|", o);
+  fputc('\n', o);
+  /* choice[c * nb * nm + b * nm + m]: machine m's kernel for case c, budget b */
+  size_t nb = sizeof cmp_budgets / sizeof *cmp_budgets;
+  const char **choice = xrealloc(NULL, (cases->n * nb * nm + 1) * sizeof *choice);
+  double *g = xrealloc(NULL, nm * sizeof *g); /* their GB/s */
+  char part[4][64];
+  for (size_t c = 0; c < cases->n; c++) {
+    split(cases->s[c], part, 4);
+    for (size_t b = 0; b < nb; b++) {
+      const char **ch = choice + (c * nb + b) * nm;
+      size_t have = 0;
+      for (size_t m = 0; m < nm; m++) {
+        ch[m] = perf_fastest(&ms[m], part[0], part[1], part[2], part[3], cmp_budgets[b], &g[m]);
+        have += ch[m] != NULL;
+      }
+      if (!have || (nm > 1 && have < 2)) continue;
+      fprintf(o, "| %s | %s | %s | %s | %g |", op_name(part[0]), part[1], part[2], part[3], cmp_budgets[b]);
+      for (size_t m = 0; m < nm; m++) {
+        if (!ch[m])
+          fputs(" - |", o);
+        else
+          fprintf(o, " %s (%.3g GB/s%s) |", label(lb, sizeof lb, ch[m]), g[m],
+                  ms[m].emulated ? ", emulated" : "");
+      }
+      fputc('\n', o);
+    }
+  }
+  fputs("\n### What another machine's choice costs (throughput sweep)\n\n"
+        "Where two machines' choices differ: machine M running machine O's choice\n"
+        "at the same case, from M's own perf.csv: M's kernel's median time over O's\n"
+        "kernel's (below 1: what M loses).\n\n"
+        "| op | dtype | D | working set | budget | machine | runs the choice of | that kernel | its speed there |\n"
+        "|---|---|---:|---|---:|---|---|---|---|\n",
+        o);
+  for (size_t c = 0; c < cases->n; c++) {
+    split(cases->s[c], part, 4);
+    for (size_t b = 0; b < nb; b++) {
+      const char **ch = choice + (c * nb + b) * nm;
+      size_t have = 0, differ = 0;
+      for (size_t m = 0; m < nm; m++) {
+        have += ch[m] != NULL;
+        differ |= ch[m] && ch[0] && strcmp(ch[m], ch[0]);
+      }
+      if (have < 2) continue;
+      ncase++;
+      nagree += have == nm && !differ;
+      for (size_t m = 0; m < nm; m++)
+        for (size_t x = 0; x < nm; x++) {
+          if (x == m || !ch[m] || !ch[x] || !strcmp(ch[m], ch[x])) continue;
+          fprintf(o, "| %s | %s | %s | %s | %g | %s | %s | %s | ", op_name(part[0]), part[1], part[2], part[3],
+                  cmp_budgets[b], ms[m].id, ms[x].id, label(lb, sizeof lb, ch[x]));
+          double tm = perf_time(&ms[m], ch[m], part[2], part[3]), tx = perf_time(&ms[m], ch[x], part[2], part[3]);
+          if (runs_not(&ms[m], ch[x]))
+            fputs("does not run there", o);
+          else if (isnan(tm) || isnan(tx) || !(tx > 0))
+            fputs("not measured there", o);
+          else {
+            fprintf(o, "%.2fx", tm / tx);
+            if (!ms[m].emulated) {
+              if (nloss == cap) loss = xrealloc(loss, (cap = cap ? 2 * cap : 64) * sizeof *loss);
+              loss[nloss++] = tm / tx;
+            }
+          }
+          if (ms[m].emulated) fputs(", emulated: timings not meaningful", o);
+          fputs(" |\n", o);
+        }
+    }
+  }
+  fprintf(o, "\nOf %zu cases (op, dtype, D, working set, budget) with a choice on two\n"
+             "machines or more, every machine chose the same kernel in %zu.\n",
+          ncase, nagree);
+  if (nloss) {
+    qsort(loss, nloss, sizeof *loss, by_double);
+    fprintf(o, "A machine running another's choice (%zu measured pairs) gets a median\n"
+               "%.2fx of its own choice's speed, %.2fx at worst.\n",
+            nloss, nloss % 2 ? loss[nloss / 2] : (loss[nloss / 2 - 1] + loss[nloss / 2]) / 2, loss[0]);
+  } else {
+    fputc('\n', o);
+  }
+  free(choice), free(g), free(loss);
+}
+
 int nb_report_compare(const char *const *dirs, size_t n, const char *path, char *err, size_t errn) {
   machine *ms = xrealloc(NULL, n * sizeof *ms);
   memset(ms, 0, n * sizeof *ms);
   size_t nm = 0;
-  slist cases = {0};
+  slist cases = {0}, pcases = {0}; /* recommend's cases, perf's */
   map ship = {0};
   int rc = -1;
   char kb[512], mi[24], bb[32];
@@ -1486,10 +1639,26 @@ int nb_report_compare(const char *const *dirs, size_t n, const char *path, char 
     }
     rep r = {.dir = d, .err = err, .errn = errn};
     size_t j = ms[m].n++;
-    if (load(&r, &ms[m].rec[j], "recommend.csv", rec_need, R_N, 0) ||
+    if (load(&r, &ms[m].rec[j], "recommend.csv", rec_need, R_N, 1) ||
         load(&r, &ms[m].perf[j], "perf.csv", perf_need, P_N, 1) ||
-        load(&r, &ms[m].bounds[j], "bounds.csv", runs_need, 2, 1))
+        load(&r, &ms[m].bounds[j], "bounds.csv", runs_need, RN_N, 1))
       goto done;
+    if (!ms[m].rec[j].present && !ms[m].perf[j].present) {
+      snprintf(err, errn, "%s: no recommend.csv and no perf.csv (nor .gz): not a results folder", d);
+      goto done;
+    }
+    file *p = &ms[m].perf[j], *b = &ms[m].bounds[j];
+    for (size_t row = 0; row < p->t.nrows; row++)
+      if (strcmp(V(p, row, P_KIND), "probe"))
+        sl_add(&pcases, K4(V(p, row, P_OP), V(p, row, P_DTYPE), numstr(bb, sizeof bb, num(V(p, row, P_D))),
+                           V(p, row, P_WS)));
+    for (size_t row = 0; row < b->t.nrows; row++) {
+      /* a peer's bound is "none": not a number, not a candidate */
+      char *end;
+      double bound = strtod(V(b, row, RN_BOUND), &end);
+      if (end != V(b, row, RN_BOUND) && !*end)
+        mget(&ms[m].bound, K2(V(b, row, RN_NAME), numstr(bb, sizeof bb, num(V(b, row, RN_D)))), 1)->v = bound;
+    }
     file *c = &ms[m].rec[j];
     snprintf(mi, sizeof mi, "%zu", m);
     for (size_t row = 0; row < c->t.nrows; row++) {
@@ -1510,6 +1679,7 @@ int nb_report_compare(const char *const *dirs, size_t n, const char *path, char 
     goto done;
   }
   cmp_write(w.f, ms, nm, &cases, &ship);
+  cmp_perf(w.f, ms, nm, &pcases);
   if (nb_out_commit(&w)) {
     snprintf(err, errn, "cannot write %s: %s", path, nb_out_why(&w));
     goto done;
@@ -1519,10 +1689,10 @@ done:
   for (size_t m = 0; m < nm; m++) {
     for (size_t j = 0; j < ms[m].n; j++)
       nb_csv_free(&ms[m].rec[j].t), nb_csv_free(&ms[m].perf[j].t), nb_csv_free(&ms[m].bounds[j].t);
-    free(ms[m].emulated);
+    free(ms[m].emulated), mfree(&ms[m].bound);
   }
   free(ms);
-  sl_free(&cases), mfree(&ship);
+  sl_free(&cases), sl_free(&pcases), mfree(&ship);
   return rc;
 }
 

@@ -131,9 +131,9 @@ else
 fi
 trap - EXIT
 echo "bench: $dest complete in $(($(date +%s) - start)) s" >&2
-# every machine's results side by side (the folders with a recommend.csv)
+# every machine's results side by side (the folders with a perf.csv)
 folders=()
-for d in "$root"/*/; do [ -f "$d/recommend.csv" ] && folders+=("$d"); done
+for d in "$root"/*/; do [ -f "$d/perf.csv" ] && folders+=("$d"); done
 if [ ${#folders[@]} -gt 0 ]; then
   "$nb" report --compare --output "$root/README.md" "${folders[@]}"
   echo "bench: $root/README.md compares ${#folders[@]} machine folder(s)" >&2

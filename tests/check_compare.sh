@@ -51,12 +51,65 @@ ok $? "no loss row where both machines ship the same kernel"
 [ $rc = 0 ] && [ ! -s "$work/stdout" ] && cmp -s "$work/out" "$work/README.md"
 ok $? "--output FILE writes the same text, nothing on stdout"
 
-mkdir "$work/norec"
-cp "$fix/a/perf.csv" "$fix/a/machine.txt" "$work/norec/"
-msg=$("$nb" report --compare --output "$work/new.md" "$fix/a" "$work/norec" 2>&1 >/dev/null); rc=$?
-[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q 'recommend.csv: no such file' &&
+# The throughput sweeps' comparison, on two folders without recommend.csv
+# (as the first committed run): x and y measured the same case, rmsnorm f32
+# at D = 4096, l2. Declared bounds: fast 2 ulp, accurate 0.5, the peer none.
+#   budget 0.5 and 1: accurate_avx512 on both (the only kernel within them);
+#   budget 4: x's fastest is fast_avx512 (100 GB/s), y's fast_avx2 (80);
+#   x running y's: 10 ns / 12.5 ns = 0.80x; y running x's: 14 / 20 = 0.70x;
+#   median of the two 0.75x, worst 0.70x. The peer (200 GB/s, no bound) is
+#   no candidate; layernorm was measured on x only: left out.
+hdr=name,kind,op,dtype,d,working_set,median_ns,gbytes_per_s,frac_copy,frac_nt,noisy,rows
+for m in x y; do
+  mkdir "$work/$m"
+  printf 'id: m%s\n' "$m" >"$work/$m/machine.txt"
+  {
+    echo name,runs_here,d,bound_ulp
+    echo rmsnorm_f32_fast_avx512,1,4096,2
+    echo rmsnorm_f32_fast_avx2,1,4096,2
+    echo rmsnorm_f32_accurate_avx512,1,4096,0.5
+    echo layernorm_f32_external_onednn,1,4096,none
+  } >"$work/$m/bounds.csv"
+done
+{
+  echo "$hdr"
+  echo probe_copy,probe,,f32,4096,l2,5,400,,,0,0
+  echo rmsnorm_f32_fast_avx512,kernel,rmsnorm,f32,4096,l2,10,100,,,0,8
+  echo rmsnorm_f32_fast_avx2,kernel,rmsnorm,f32,4096,l2,12.5,80,,,0,8
+  echo rmsnorm_f32_accurate_avx512,kernel,rmsnorm,f32,4096,l2,20,50,,,0,8
+  echo layernorm_f32_external_onednn,external,layernorm,f32,4096,l2,5,200,,,0,8
+} >"$work/x/perf.csv"
+{
+  echo "$hdr"
+  echo rmsnorm_f32_fast_avx512,kernel,rmsnorm,f32,4096.0,l2,20,56,,,0,8
+  echo rmsnorm_f32_fast_avx2,kernel,rmsnorm,f32,4096.0,l2,14,80,,,0,8
+  echo rmsnorm_f32_accurate_avx512,kernel,rmsnorm,f32,4096.0,l2,28,40,,,0,8
+} >"$work/y/perf.csv"
+"$nb" report --compare "$work/x" "$work/y" >"$work/sweep" 2>"$work/err"; rc=$?
+[ $rc = 0 ] && [ ! -s "$work/err" ] && grep -q '^No folder has a recommend.csv' "$work/sweep"
+ok $? "folders with perf.csv and no recommend.csv: compared, the missing verdicts said"
+srow() { grep -c -F -x "$1" "$work/sweep"; }
+[ "$(srow '| RMSNorm | f32 | 4096 | l2 | 0.5 | accurate/avx512 (50 GB/s) | accurate/avx512 (40 GB/s) |')" = 1 ] &&
+  [ "$(srow '| RMSNorm | f32 | 4096 | l2 | 1 | accurate/avx512 (50 GB/s) | accurate/avx512 (40 GB/s) |')" = 1 ]
+ok $? "within 0.5 and 1 ulp only the accurate kernel qualifies (D 4096 and 4096.0 are one case)"
+[ "$(srow '| RMSNorm | f32 | 4096 | l2 | 4 | fast/avx512 (100 GB/s) | fast/avx2 (80 GB/s) |')" = 1 ]
+ok $? "within 4 ulp: each machine's fastest"
+[ "$(grep -c 'LayerNorm' "$work/sweep")" = 0 ] && [ "$(grep -c 'onednn' "$work/sweep")" = 0 ]
+ok $? "a peer without a bound is no candidate; a case of one machine is left out"
+[ "$(srow '| RMSNorm | f32 | 4096 | l2 | 4 | mx | my | fast/avx2 | 0.80x |')" = 1 ] &&
+  [ "$(srow '| RMSNorm | f32 | 4096 | l2 | 4 | my | mx | fast/avx512 | 0.70x |')" = 1 ]
+ok $? "each machine running the other's choice: 10/12.5 = 0.80x, 14/20 = 0.70x"
+grep -q -F 'every machine chose the same kernel in 2.' "$work/sweep" &&
+  grep -q -F '(2 measured pairs) gets a median' "$work/sweep" && grep -q -F '0.75x of its own choice' "$work/sweep" &&
+  grep -q -F '0.70x at worst' "$work/sweep"
+ok $? "the summary: 3 cases, 2 agree, median 0.75x, worst 0.70x"
+
+mkdir "$work/empty"
+cp "$fix/a/machine.txt" "$work/empty/"
+msg=$("$nb" report --compare --output "$work/new.md" "$fix/a" "$work/empty" 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] && printf '%s\n' "$msg" | grep -q 'no recommend.csv and no perf.csv' &&
   [ ! -e "$work/new.md" ]
-ok $? "a folder without recommend.csv: one-line error, no output file ($msg)"
+ok $? "a folder with neither recommend.csv nor perf.csv: one-line error, no output file ($msg)"
 msg=$("$nb" report --compare 2>&1 >/dev/null); rc=$?
 [ $rc = 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ]; ok $? "--compare without folders: usage error ($msg)"
 
