@@ -104,10 +104,11 @@ done
 # end), and their .gp says the bars are drawn (iqr = 1) and what they are
 bad=""
 for f in "$work"/r/tables/tput_*.dat; do
-  awk '/^#/ || /^$/ { next } NF != 7 { exit 1 }
+  # (awk's END runs after an exit in a rule, and its exit sets the status)
+  awk '/^#/ || /^$/ { next } NF != 7 { bad = 1; exit }
        { for (c = 2; c <= 3; c++) if ($c != "NaN") { lo = $(2 * c); hi = $(2 * c + 1); n++
-           if (lo == "NaN" || hi == "NaN" || !(lo + 0 <= $c + 0 && $c + 0 <= hi + 0)) exit 1 } }
-       END { exit !(n > 0) }' "$f" &&
+           if (lo == "NaN" || hi == "NaN" || !(lo + 0 <= $c + 0 && $c + 0 <= hi + 0)) { bad = 1; exit } } }
+       END { exit bad || !(n > 0) }' "$f" &&
     grep -q '^iqr = 1$' "${f%.dat}.gp" && grep -q "^iqr_note = .*interquartile range\\\\nof the samples' per-call time (5 samples a point)" "${f%.dat}.gp" ||
     bad="$bad $(basename "$f")"
 done
