@@ -153,6 +153,8 @@ void nb_perf_write_csv(FILE *f, const nb_machine *m, const nb_perf_row *rows, si
     csv_num(f, r->frac_copy);
     csv_num(f, r->nt_gbps);
     csv_num(f, r->frac_nt);
+    csv_num(f, r->r.st.q1);
+    csv_num(f, r->r.st.q3);
     fputc('\n', f);
   }
 }
@@ -211,6 +213,12 @@ static void json_entry(FILE *f, const nb_perf_row *r, size_t family, size_t inst
           r->d, r->rows, nb_ws_name(r->ws), r->ws_bytes);
   json_num(f, "frac_copy", r->frac_copy, ",\n      ");
   json_num(f, "frac_nt", r->frac_nt, ",\n      ");
+  /* the median's entry also carries the quartiles of the samples' real
+   * time per call (extra fields: compare.py reads past them) */
+  if (agg && !strcmp(agg, "median")) {
+    json_num(f, "q1_ns", r->r.st.q1, ",\n      ");
+    json_num(f, "q3_ns", r->r.st.q3, ",\n      ");
+  }
   fprintf(f, "\"retaken\": %u,\n      \"disturbed\": %u,\n      \"noisy\": %d\n    }%s\n", r->r.retaken,
           r->r.disturbed, r->r.noisy, last ? "" : ",");
 }

@@ -214,9 +214,11 @@ static const char *label(char *buf, size_t n, const char *name) {
 
 /* ---- the folder's files ---- */
 
-enum { P_NAME, P_KIND, P_OP, P_DTYPE, P_D, P_WS, P_MEDIAN, P_GBPS, P_RPS, P_FCOPY, P_FNT, P_NOISY, P_ROWS, P_N };
+enum { P_NAME, P_KIND, P_OP, P_DTYPE, P_D, P_WS, P_MEDIAN, P_GBPS, P_RPS, P_FCOPY, P_FNT, P_NOISY, P_ROWS,
+       P_Q1, P_Q3, P_REPS, P_N };
 static const char *const perf_need[] = {"name", "kind", "op", "dtype", "d", "working_set", "median_ns",
-                                        "gbytes_per_s", "?rows_per_s", "frac_copy", "frac_nt", "noisy", "rows"};
+                                        "gbytes_per_s", "?rows_per_s", "frac_copy", "frac_nt", "noisy", "rows",
+                                        "?q1_ns", "?q3_ns", "?repetitions"};
 enum { A_KERNEL, A_OP, A_DTYPE, A_ALGO, A_D, A_DIST, A_N, A_MAXERR, A_CR, A_RCHK, A_MCHK, A_BOUND, A_BREACH, A_H0 };
 #define A_NCOL (A_H0 + 14)
 static const char *const acc_need[] = {"kernel", "op", "dtype", "algo", "d", "dist", "n", "max_err", "cr_rate",
@@ -382,8 +384,36 @@ static long fig_add(rep *r, slist *figs, const char *kind, const char *op, const
 
 /* ---- tables/ ---- */
 
+/* Whether perf.csv's kernel rows have quartiles (older results have
+ * none), and the fewest and most repetitions of those rows (0: unknown). */
+static int perf_quartiles(file *p, unsigned *qmin, unsigned *qmax) {
+  int haveq = 0;
+  *qmin = *qmax = 0;
+  for (size_t i = 0; i < p->t.nrows; i++) {
+    if (!strcmp(V(p, i, P_KIND), "probe") || !*V(p, i, P_Q1) || !*V(p, i, P_Q3)) continue;
+    haveq = 1;
+    unsigned reps = (unsigned)num(V(p, i, P_REPS));
+    if (reps && (!*qmin || reps < *qmin)) *qmin = reps;
+    if (reps > *qmax) *qmax = reps;
+  }
+  return haveq;
+}
+
+/* GB/s at the time of quartile column qcol of perf row i: gbytes_per_s
+ * scaled by median_ns / q (the same bytes per call), to 6 digits; "NaN"
+ * (gnuplot draws no bar) when the CSV has no quartiles (older results). */
+static const char *tput_at(char *buf, size_t n, file *p, size_t i, int qcol) {
+  const char *q = V(p, i, qcol), *g = V(p, i, P_GBPS), *m = V(p, i, P_MEDIAN);
+  if (!*q || !*g || !*m || num(q) <= 0) return "NaN";
+  snprintf(buf, n, "%.6g", num(g) * num(m) / num(q));
+  return buf;
+}
+
 /* Throughput (GB/s) against D, cache-resident (l2) and memory-bound (mem):
- * tput_<op>_<dtype>, a block per kernel, "d l2 mem", and in its .gp the
+ * tput_<op>_<dtype>, a block per kernel, "d l2 mem l2_q3 l2_q1 mem_q3
+ * mem_q1" (the medians, then the interquartile range of the samples' time
+ * per call as GB/s: at the q3 time, the lower edge, and at the q1 time, the
+ * upper; NaN where perf.csv has no quartiles), and in its .gp the
  * blocks with data at each working set (inl2, inmem: a kernel can be left
  * out of the mem sweep). probes.gp: the roofline probes, which do not depend
  * on D: probes = names, l2_<probe> and mem_<probe> = GB/s (median if
@@ -393,6 +423,8 @@ static int t_tput(rep *r) {
   slist probes = {0}, figs = {0}, ds = {0}, labs[MAXF] = {{0}};
   map P = {0}, G = {0};
   char kb[512], lb[128], nb[64];
+  unsigned qmin, qmax;
+  int haveq = perf_quartiles(p, &qmin, &qmax);
   for (size_t i = 0; i < p->t.nrows; i++) {
     const char *ws = V(p, i, P_WS);
     if (!strcmp(V(p, i, P_KIND), "probe")) {
@@ -408,7 +440,9 @@ static int t_tput(rep *r) {
     label(lb, sizeof lb, V(p, i, P_NAME));
     sl_add(&labs[f], lb);
     sl_add(&ds, V(p, i, P_D));
-    mget(&G, K4(fig, lb, V(p, i, P_D), ws), 1)->s = V(p, i, P_GBPS);
+    ment *e = mget(&G, K4(fig, lb, V(p, i, P_D), ws), 1);
+    e->s = V(p, i, P_GBPS);
+    e->v = (double)i; /* its row, for the quartiles */
   }
   out w = {0};
   FILE *o = out_open(r, &w, "tables/probes.gp");
@@ -434,13 +468,29 @@ static int t_tput(rep *r) {
         ment *mem = mget(&G, K4(figs.s[f], labs[f].s[k], D[i], "mem"), 0);
         if (l2 && !l2s++) snprintf(inl2 + strlen(inl2), sizeof inl2 - strlen(inl2), " %zu", k + 1);
         if (mem && !mems++) snprintf(inmem + strlen(inmem), sizeof inmem - strlen(inmem), " %zu", k + 1);
-        if (l2 || mem) fprintf(o, "%s %s %s\n", D[i], l2 ? l2->s : "NaN", mem ? mem->s : "NaN");
+        if (!l2 && !mem) continue;
+        char b[4][32];
+        fprintf(o, "%s %s %s %s %s %s %s\n", D[i], l2 ? l2->s : "NaN", mem ? mem->s : "NaN",
+                l2 ? tput_at(b[0], 32, p, (size_t)l2->v, P_Q3) : "NaN",
+                l2 ? tput_at(b[1], 32, p, (size_t)l2->v, P_Q1) : "NaN",
+                mem ? tput_at(b[2], 32, p, (size_t)mem->v, P_Q3) : "NaN",
+                mem ? tput_at(b[3], 32, p, (size_t)mem->v, P_Q1) : "NaN");
       }
     }
     if (out_close(r, &w) || !(o = out_open(r, &w, "tables/%s.gp", figs.s[f]))) goto done_d;
     fputs("names = \"", o), sl_print(o, &labs[f]), fputs("\"\n", o);
     fprintf(o, "inl2 = \"%s\"\ninmem = \"%s\"\n", inl2, inmem);
     fprintf(o, "memrule = \"cache-resident speed < 1/%g of memory copy\"\n", 1 / NB_MEM_SWEEP_FRAC);
+    /* the error bars: drawn when perf.csv has quartiles (iqr = 1; gnuplot
+     * warns on a plot of no valid points), and what they are */
+    if (haveq) {
+      char nr[48] = "";
+      if (qmin == qmax && qmin) snprintf(nr, sizeof nr, " (%u samples a point)", qmin);
+      else if (qmin) snprintf(nr, sizeof nr, " (%u to %u samples a point)", qmin, qmax);
+      /* two lines (gnuplot's "\n") under the left panel */
+      fprintf(o, "iqr = 1\niqr_note = \"error bars: interquartile range\\nof the samples' per-call time%s\"\n", nr);
+    } else
+      fputs("iqr = 0\niqr_note = \"\"\n", o);
     if (out_close(r, &w)) goto done_d;
   }
   rc = 0;
@@ -1054,7 +1104,19 @@ static void r_accuracy(FILE *o, rep *r) {
 static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void r_figures(FILE *o, rep *r) {
-  fputs("## Figures\n\nEach figure as PNG here, SVG beside it in plots/.\n\n", o);
+  fputs("## Figures\n\nEach figure as PNG here, SVG beside it in plots/.", o);
+  /* the throughput figures' bars, when perf.csv has quartiles (older
+   * results have none, and their figures no bars) */
+  unsigned qmin, qmax;
+  if (perf_quartiles(&r->perf, &qmin, &qmax)) {
+    fputs(" The throughput figures' error bars (light, in each kernel's colour) are the interquartile range of the "
+          "samples' per-call time at that point, as GB/s: the lower end at the third quartile's time, the upper at "
+          "the first's", o);
+    if (qmin == qmax && qmin) fprintf(o, " (%u samples, the repetitions, a point)", qmin);
+    else if (qmin) fprintf(o, " (%u to %u samples, the repetitions, a point)", qmin, qmax);
+    fputc('.', o);
+  }
+  fputs("\n\n", o);
   char path[4096];
   snprintf(path, sizeof path, "%s/plots", r->dir);
   DIR *d = opendir(path);

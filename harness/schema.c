@@ -36,6 +36,12 @@ static const char *const perf_cols[] = {
     "frac_copy", /* gbytes_per_s / copy_gbytes_per_s (kernels) */
     "nt_gbytes_per_s", /* the non-temporal copy probe at the same working set (mem only) */
     "frac_nt", /* gbytes_per_s / nt_gbytes_per_s (kernels, mem only) */
+    /* the quartiles around median_ns (at the end, not beside it: columns
+     * are only ever added at the end, schema.h), by linear interpolation
+     * between the order statistics of the samples, numpy.quantile's
+     * default (harness/stats.c); the median is the same definition's p = 1/2 */
+    "q1_ns", /* first quartile of the samples' time per call, ns */
+    "q3_ns", /* third quartile of the samples' time per call, ns */
 };
 
 /* hist_j counts outputs whose error (the max_err metric) is in

@@ -10,9 +10,20 @@ static int cmp_d(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static double median_sorted(const double *s, size_t n) {
-  return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+/* The p-quantile of the sorted s[0..n-1], n >= 1: linear interpolation
+ * between order statistics (Hyndman and Fan's type 7, numpy.quantile's and
+ * R's default): h = (n - 1) p, then s[floor(h)] + frac(h) of the way to the
+ * next one. p = 1/2 is the usual median (the mean of the middle two for an
+ * even n, bit for bit: 0.5 a + 0.5 b rounds as (a + b) / 2). */
+static double quantile_sorted(const double *s, size_t n, double p) {
+  double h = (double)(n - 1) * p;
+  size_t i = (size_t)floor(h);
+  double f = h - (double)i;
+  if (i + 1 >= n || f == 0) return s[i < n ? i : n - 1];
+  return (1 - f) * s[i] + f * s[i + 1];
 }
+
+static double median_sorted(const double *s, size_t n) { return quantile_sorted(s, n, 0.5); }
 
 double nb_median(const double *v, size_t n) {
   double *s = malloc(n * sizeof *s);
@@ -28,12 +39,15 @@ double nb_median(const double *v, size_t n) {
 }
 
 nb_stats nb_stats_of(const double *v, size_t n) {
-  nb_stats st = {.n = n, .median = NAN, .min = NAN, .mean = NAN, .stddev = NAN, .cv = NAN, .mad_pct = NAN};
+  nb_stats st = {.n = n, .median = NAN, .min = NAN, .mean = NAN, .stddev = NAN, .cv = NAN, .mad_pct = NAN,
+              .q1 = NAN, .q3 = NAN};
   double *s = n ? malloc(n * sizeof *s) : NULL;
   if (!s) return st;
   memcpy(s, v, n * sizeof *s);
   qsort(s, n, sizeof *s, cmp_d);
   st.median = median_sorted(s, n);
+  st.q1 = quantile_sorted(s, n, 0.25);
+  st.q3 = quantile_sorted(s, n, 0.75);
   st.min = s[0];
   double sum = 0;
   for (size_t i = 0; i < n; i++) sum += s[i];

@@ -11,6 +11,10 @@ typedef struct {
   double min, mean, stddev;
   double cv;      /* stddev / mean */
   double mad_pct; /* median absolute deviation, as a percentage of the median */
+  /* first and third quartiles (the median is the second): linear
+   * interpolation between order statistics, numpy.quantile's default
+   * (stats.c); q1 <= median <= q3 */
+  double q1, q3;
 } nb_stats;
 
 /* v is not modified. n >= 1 (stddev uses n - 1 and is 0 for n == 1). */

@@ -23,6 +23,11 @@ isa_of(s) = strstrt(s, "/") ? s[strstrt(s, "/") + 1:] : ""
 algo_rgb(a) = a eq "naive" ? 0x7f7f7f : a eq "twopass" ? 0x1f77b4 : a eq "welford" ? 0x2ca02c : \
               a eq "fast" ? 0xd62728 : a eq "accurate" ? 0x9467bd : a eq "external" ? 0xff7f0e : 0
 algo_color(a) = sprintf("#%06x", algo_rgb(a))
+# the colour c (0xrrggbb) taken a fraction f of the way to white: the
+# interquartile bars, light enough not to hide the lines they sit on
+tint(c, f) = (int(((c >> 16) & 255) + (255 - ((c >> 16) & 255)) * f) << 16) + \
+             (int(((c >> 8) & 255) + (255 - ((c >> 8) & 255)) * f) << 8) + int((c & 255) + (255 - (c & 255)) * f)
+algo_light(a) = sprintf("#%06x", tint(algo_rgb(a), 0.55))
 isa_dash(i) = i eq "scalar" ? 3 : i eq "avx2" || i eq "neon" ? 2 : 1
 # the peers: oneDNN a filled pentagon, PyTorch a filled diamond (each its
 # own colour where colour means ISA); avx512bf16 a filled square

@@ -2,6 +2,10 @@
 # probes (memory read, copy, non-temporal copy) as black/grey references.
 # Left: cache-resident working set (x + y fill half of L2, compute-bound);
 # right: memory-bound (4x the LLC).
+# Each kernel's points carry error bars in a light tint of its colour: the
+# interquartile range of the samples' per-call time, as GB/s (the table's
+# columns 4-7; drawn when the results have quartiles, iqr = 1: older
+# perf.csv files have none, and their figures are the lines alone).
 # Variables: op (the op's title), dt, tag (table tput_<tag>), bytes (what
 # the op's GB/s count; default x read + y written).
 load 'plots/style.gp'
@@ -10,6 +14,13 @@ load tables.'/tput_'.tag.'.gp'
 data = tables.'/tput_'.tag.'.dat'
 kl2 = inl2
 kmem = inmem
+# the bars: a plot element per panel (a macro, empty when there are no
+# quartiles: an empty loop's element is still evaluated, and fails)
+bar(k, c1, c2, c3) = 'for [k = 1:words('.k.')] for [i = pos('.k.', k):pos('.k.', k)] data index (i - 1) ' . \
+  'using 1:'.c1.':'.c2.':'.c3.' with yerrorbars lc rgb algo_light(algo_of(nth(names, i))) lw 1.5 pt 7 ps 0 notitle, '
+bars_l2 = iqr ? bar('kl2', 2, 4, 5) : ''
+bars_mem = iqr ? bar('kmem', 3, 6, 7) : ''
+set bars 0.6
 # the non-temporal copy bypasses the caches: no cache-resident reference
 pl2 = ''
 do for [k = 1:words(probes)] { if (word(probes, k) ne 'copy_nt') { pl2 = pl2.' '.word(probes, k) } }
@@ -29,6 +40,8 @@ if (ngone > 0) {
   set label 1 'not run here ('.memrule.'; a quick run: other ISAs too):' at screen 0.48, 0.055 left font ',10'
   set label 2 (strlen(gone) <= 90 ? gone : sprintf('%d kernels (machine.txt names them)', ngone)) at screen 0.48, 0.02 left font ',10' noenhanced
 }
+# what the bars are, under the left panel (labels 1 and 2 sit under the right)
+if (iqr) { set label 3 iqr_note at screen 0.08, 0.055 left font ',10' noenhanced }
 
 set multiplot title sprintf("%s %s: throughput against row length D (median of the samples; higher is better)", op, dt)
 set logscale y 10
@@ -43,7 +56,7 @@ set title "cache-resident: x + y = half of L2"
 set lmargin at screen 0.08
 set rmargin at screen 0.40
 set key off
-plot for [k = 1:words(kl2)] for [i = pos(kl2, k):pos(kl2, k)] data index (i - 1) using 1:2 with linespoints \
+plot @bars_l2 for [k = 1:words(kl2)] for [i = pos(kl2, k):pos(kl2, k)] data index (i - 1) using 1:2 with linespoints \
        lc rgb algo_color(algo_of(nth(names, i))) dt isa_dash(isa_of(nth(names, i))) \
        pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 notitle, \
      for [k = 1:words(pl2)] value('l2_'.word(pl2, k)) with lines \
@@ -55,10 +68,11 @@ set title "memory-bound: x + y = 4x the LLC"
 set xrange [GPVAL_X_MIN:GPVAL_X_MAX]
 unset label 1
 unset label 2
+unset label 3
 set lmargin at screen 0.48
 set rmargin at screen 0.81
 unset ylabel
-plot for [k = 1:words(kmem)] for [i = pos(kmem, k):pos(kmem, k)] data index (i - 1) using 1:3 with linespoints \
+plot @bars_mem for [k = 1:words(kmem)] for [i = pos(kmem, k):pos(kmem, k)] data index (i - 1) using 1:3 with linespoints \
        lc rgb algo_color(algo_of(nth(names, i))) dt isa_dash(isa_of(nth(names, i))) \
        pt isa_point(isa_of(nth(names, i))) ps 0.9 lw 2 notitle, \
      for [k = 1:words(probes)] value('mem_'.word(probes, k)) with lines \

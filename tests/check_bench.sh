@@ -99,6 +99,35 @@ for f in "$work"/r/tables/*.dat; do
        END { exit !(h == b) }' "$f" || bad="$bad $(basename "$f")"
 done
 [ -z "$bad" ]; ok $? "every table's blocks are its labelled lines${bad:+ (not:$bad)}"
+# the throughput tables: "d l2 mem l2_q3 l2_q1 mem_q3 mem_q1", the
+# interquartile range as GB/s around each median (at the q3 time the lower
+# end), and their .gp says the bars are drawn (iqr = 1) and what they are
+bad=""
+for f in "$work"/r/tables/tput_*.dat; do
+  # (awk's END runs after an exit in a rule, and its exit sets the status)
+  awk '/^#/ || /^$/ { next } NF != 7 { bad = 1; exit }
+       { for (c = 2; c <= 3; c++) if ($c != "NaN") { lo = $(2 * c); hi = $(2 * c + 1); n++
+           if (lo == "NaN" || hi == "NaN" || !(lo + 0 <= $c + 0 && $c + 0 <= hi + 0)) { bad = 1; exit } } }
+       END { exit bad || !(n > 0) }' "$f" &&
+    grep -q '^iqr = 1$' "${f%.dat}.gp" && grep -q "^iqr_note = .*interquartile range\\\\nof the samples' per-call time (5 samples a point)" "${f%.dat}.gp" ||
+    bad="$bad $(basename "$f")"
+done
+[ -z "$bad" ]; ok $? "throughput tables: 7 columns, GB/s at q3 <= at the median <= at q1 at every point, iqr = 1${bad:+ (not:$bad)}"
+# an older perf.csv, without q1_ns and q3_ns (as results/ holds): the tables
+# carry NaN there, iqr = 0, and every figure still renders (lines, no bars)
+mkdir "$work/old"
+cp "$fix"/*.csv "$fix/machine.txt" "$work/old/"
+awk -F, -v OFS=, '/^#/ { print; next } !h { h = 1; for (i = 1; i <= NF; i++) if ($i == "q1_ns" || $i == "q3_ns") drop[i] = 1 }
+  { o = ""; for (i = 1; i <= NF; i++) if (!(i in drop)) o = o (o == "" ? "" : ",") $i; print o }' \
+  "$fix/perf.csv" >"$work/old/perf.csv"
+! grep -v '^#' "$work/old/perf.csv" | head -1 | grep -q 'q[13]_ns' &&
+  "$src/scripts/bench-render.sh" "$nb" "$work/old" "$src" 2>"$work/old.render" &&
+  awk '/^#/ || /^$/ { next } NF != 7 || $4 $5 $6 $7 != "NaNNaNNaNNaN" { exit 1 }' "$work"/old/tables/tput_*.dat &&
+  grep -q '^iqr = 0$' "$work/old/tables/tput_rmsnorm_f32.gp" && [ -s "$work/old/plots/throughput_rmsnorm_f32.png" ] &&
+  "$nb" report "$work/old" 2>"$work/old.err" && ! grep -q 'error bars' "$work/old/REPORT.md" && [ ! -s "$work/old.err" ]
+rc=$?
+ok $rc "a perf.csv without quartiles: NaN in the tables' bar columns, no bars, every figure renders"
+[ $rc = 0 ] || cat "$work/old.render" "$work/old.err" 2>/dev/null | sed 's/^/# /'
 figs="pareto shift hist ratio"
 for op in rmsnorm layernorm; do for dt in f32 f16 bf16; do figs="$figs throughput_${op}_$dt error_${op}_$dt"; done; done
 for f in $figs; do
@@ -110,6 +139,8 @@ done
 "$nb" report "$work/r" >"$work/report.out" 2>"$work/report.err"; rc=$?
 [ $rc = 0 ] && [ ! -s "$work/report.err" ] && [ ! -s "$work/report.out" ]
 ok $? "normbench report runs on the fixture, silent"
+grep -q "^Each figure as PNG here, SVG beside it in plots/. The throughput figures' error bars .* interquartile range of the samples' per-call time .* (5 samples, the repetitions, a point)\\.$" "$work/r/REPORT.md"
+ok $? "REPORT.md says what the throughput figures' bars are, and of how many samples"
 for s in "## Machine" "## Ship this" "## Fastest kernel" "## Accuracy per kernel" "## Figures" "### 1. Cost" \
          "### 2. Numerics" "### 3. The mean shift"; do
   grep -q "^$s" "$work/r/REPORT.md"; ok $? "REPORT.md has '$s'"

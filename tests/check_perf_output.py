@@ -122,6 +122,16 @@ k = [r for r in rows if r["kind"] == "kernel"]
 ok(k and all(float(r["median_ns"]) > 0 and float(r["frac_copy"]) > 0 for r in k),
    "kernel rows carry a median and a fraction of the copy probe")
 ok({r["name"] for r in rows} >= {"probe_read", "probe_copy", "probe_copy_nt"}, "probes in the same run")
+# the quartiles of the samples' per-call time, at the end: min <= q1 <=
+# median <= q3, and the JSON's median entry carries the same two numbers
+ok(documented[-2:] == ["q1_ns", "q3_ns"], "q1_ns and q3_ns are the last two columns")
+ok(rows and all(float(r["min_ns"]) <= float(r["q1_ns"]) <= float(r["median_ns"]) <= float(r["q3_ns"]) for r in rows),
+   "every row: min_ns <= q1_ns <= median_ns <= q3_ns")
+med = {b["run_name"]: b for b in bms if b.get("aggregate_name") == "median"}
+ok(med and all(number(b["q1_ns"]) and number(b["q3_ns"]) and b["q1_ns"] <= b["real_time"] <= b["q3_ns"]
+               for b in med.values()) and
+   all("q1_ns" not in b for b in bms if b.get("aggregate_name") != "median"),
+   "JSON: the median entries (only) carry q1_ns <= real_time <= q3_ns")
 
 # bad input: one line on stderr, exit 2, no file left behind
 p = run("perf", "--d", "0")

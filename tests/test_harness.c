@@ -41,6 +41,32 @@ static void test_stats(void) {
   double one = 7;
   s = nb_stats_of(&one, 1);
   ok(near(s.median, 7) && s.stddev == 0 && s.cv == 0 && s.mad_pct == 0, "one sample: no spread");
+  ok(s.q1 == 7 && s.q3 == 7, "one sample: quartiles are the sample");
+  /* Quartiles by linear interpolation between order statistics (numpy's
+   * default): h = (n - 1) p, s[floor h] + frac(h) (s[floor h + 1] - s[floor h]).
+   * 1 2 3 4 100: h = 1 and 3, on order statistics: 2 and 4 (the outlier
+   * does not move them). */
+  s = nb_stats_of(v, 5);
+  ok(s.q1 == 2 && s.q3 == 4, "quartiles of 5 samples: order statistics 2 and 4");
+  /* 10 20 30 40 (given out of order): h = 0.75 -> 10 + 0.75 * 10 = 17.5,
+   * h = 1.5 -> 25 (the median), h = 2.25 -> 30 + 0.25 * 10 = 32.5 */
+  double f[] = {40, 10, 30, 20};
+  s = nb_stats_of(f, 4);
+  ok(near(s.q1, 17.5) && near(s.median, 25) && near(s.q3, 32.5), "quartiles of 4 samples interpolate: 17.5, 25, 32.5");
+  /* 1 2 4 8 16 32 (uneven gaps): h = 1.25 -> 2 + 0.25 * 2 = 2.5, h = 2.5
+   * -> 6, h = 3.75 -> 8 + 0.75 * 8 = 14 */
+  double g[] = {16, 1, 32, 4, 2, 8};
+  s = nb_stats_of(g, 6);
+  ok(near(s.q1, 2.5) && near(s.median, 6) && near(s.q3, 14), "quartiles of 6 samples: 2.5, 6, 14");
+  /* q1 <= median <= q3 on skewed samples of every count 1..40 */
+  double k[40];
+  int order = 1;
+  for (int m = 1; m <= 40; m++) {
+    for (int i = 0; i < m; i++) k[i] = 1000 + (double)((i * 7919) % 97) * (i % 5 ? 1 : 20);
+    s = nb_stats_of(k, (size_t)m);
+    order &= s.min <= s.q1 && s.q1 <= s.median && s.median <= s.q3 && s.q3 >= s.q1;
+  }
+  ok(order, "min <= q1 <= median <= q3 for 1..40 samples");
   double c[9] = {5, 5, 5, 5, 5, 5, 5, 5, 5}, lo, hi;
   nb_bootstrap_median(c, 9, 1000, 0.95, &lo, &hi);
   ok(lo == 5 && hi == 5, "bootstrap of constant samples is a point");

@@ -2,3 +2,5 @@ names = "naive/scalar twopass/scalar welford/scalar accurate/scalar twopass/avx2
 inl2 = " 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"
 inmem = " 5 6 7 8 9 10 11 12 13 14 15 16"
 memrule = "cache-resident speed < 1/10 of memory copy"
+iqr = 0
+iqr_note = ""
