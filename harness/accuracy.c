@@ -90,17 +90,22 @@ static int finish_case(nb_case *c) {
   return rc;
 }
 
+/* AddRMSNorm's residual rows and r (finish_case fills r); -1, the case
+ * freed, if memory ran out or the op has no residual */
+static int alloc_res(nb_case *c) {
+  c->res = malloc(c->rows * c->d * sizeof *c->res);
+  c->r = malloc(c->rows * c->d * sizeof *c->r);
+  if (c->op == NB_ADDRMSNORM && c->res && c->r) return 0;
+  nb_case_free(c);
+  return -1;
+}
+
 int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_t seed,
                  size_t rows, size_t d, float eps) {
   if (alloc_case(c, op, dt, rows, d, eps)) return -1;
   for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, seed, r, d, c->x + r * d);
   if (op == NB_ADDRMSNORM) { /* a residual from the same distribution: r = x + res */
-    c->res = malloc(rows * d * sizeof *c->res);
-    c->r = malloc(rows * d * sizeof *c->r);
-    if (!c->res || !c->r) {
-      nb_case_free(c);
-      return -1;
-    }
+    if (alloc_res(c)) return -1;
     for (size_t r = 0; r < rows; r++) nb_gen_row(dist, dt, ~seed, r, d, c->res + r * d);
   }
   nb_gen_params_for(dist, dt, seed, d, c->g, c->b);
@@ -113,8 +118,14 @@ int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_
 
 int nb_case_from_data(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps,
                       const float *x, const float *g, const float *b) {
-  if (alloc_case(c, op, dt, rows, d, eps)) return -1;
+  return nb_case_from_data_res(c, op, dt, rows, d, eps, x, g, b, NULL);
+}
+
+int nb_case_from_data_res(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps,
+                          const float *x, const float *g, const float *b, const float *res) {
+  if (alloc_case(c, op, dt, rows, d, eps) || (res && alloc_res(c))) return -1;
   for (size_t i = 0; i < rows * d; i++) c->x[i] = nb_to_dtype(x[i], dt);
+  for (size_t i = 0; res && i < rows * d; i++) c->res[i] = nb_to_dtype(res[i], dt);
   for (size_t i = 0; i < d; i++) {
     c->g[i] = nb_to_dtype(g[i], dt);
     if (c->b) c->b[i] = b ? nb_to_dtype(b[i], dt) : 0;

@@ -31,6 +31,11 @@ int nb_case_make(nb_case *c, nb_op op, nb_dtype dt, const nb_dist *dist, uint64_
 /* x: rows x d, g: d, b: d or NULL; the values are rounded into dt. */
 int nb_case_from_data(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps,
                       const float *x, const float *g, const float *b);
+/* The same with AddRMSNorm's residual rows, res: rows x d, rounded into dt
+ * (the case's r is x + res rounded once). res NULL: no residual, r = x
+ * (nb_case_from_data); a residual for another op is an error (-1). */
+int nb_case_from_data_res(nb_case *c, nb_op op, nb_dtype dt, size_t rows, size_t d, float eps,
+                          const float *x, const float *g, const float *b, const float *res);
 void nb_case_free(nb_case *c);
 
 typedef struct {

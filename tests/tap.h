@@ -50,6 +50,26 @@ __attribute__((unused)) static int tap_skip_isa(const char *isa) {
   return 0;
 }
 
+/* One check's first failure: tap_fail records it (later ones are
+ * dropped), tap_check prints the check's line, "<name> <what>", with the
+ * failure as a diagnostic, and clears it for the next check. */
+static char tap_why[300];
+
+__attribute__((format(printf, 1, 2), unused)) static void tap_fail(const char *fmt, ...) {
+  if (tap_why[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(tap_why, sizeof tap_why, fmt, ap);
+  va_end(ap);
+}
+
+__attribute__((unused)) static int tap_check(const char *name, const char *what) {
+  int ok = tap_ok(!tap_why[0], "%s %s", name, what);
+  if (!ok) tap_diag("%s", tap_why);
+  tap_why[0] = 0;
+  return ok;
+}
+
 __attribute__((unused)) static int tap_done(void) {
   printf("1..%d\n", tap_count);
   return tap_failed ? 1 : 0;

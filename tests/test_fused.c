@@ -22,24 +22,6 @@
 #include <unistd.h>
 
 static const float EPS = 1e-5f;
-static char why[300];
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  if (why[0]) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-}
-
-static int check(const nb_kernel *k, const char *what) {
-  int ok = tap_ok(!why[0], "%s %s", k->name, what);
-  if (!ok) tap_diag("%s", why);
-  why[0] = 0;
-  return ok;
-}
-
 static uint64_t rng;
 static double unif(void) { /* xorshift64*, [0, 1) */
   rng ^= rng >> 12;
@@ -64,7 +46,7 @@ static void *copy_of(const void *p, size_t n) { return memcpy(malloc(n + 1), p, 
 static int run(const nb_kernel *k, const void *x, const void *g, void *res, void *y, size_t rows, size_t d,
                size_t xs, size_t ys) {
   int rc = nb_run(k, x, g, res, y, rows, d, xs, ys, EPS);
-  if (rc != NB_OK) fail("nb_run: %s", nb_strerror(rc));
+  if (rc != NB_OK) tap_fail("nb_run: %s", nb_strerror(rc));
   return rc;
 }
 
@@ -72,7 +54,7 @@ static void same(const char *what, size_t d, nb_dtype dt, const void *a, const v
   size_t sz = nb_dtype_size(dt);
   for (size_t i = 0; i < n; i++)
     if (memcmp((const char *)a + i * sz, (const char *)b + i * sz, sz)) {
-      fail("D=%zu %s: element %zu is %.9g, expected %.9g", d, what, i, get(dt, a, i), get(dt, b, i));
+      tap_fail("D=%zu %s: element %zu is %.9g, expected %.9g", d, what, i, get(dt, a, i), get(dt, b, i));
       return;
     }
 }
@@ -90,16 +72,16 @@ static void check_twin(const nb_kernel *k) {
   const nb_kernel *t = twin(k);
   nb_dtype dt = k->dtype;
   size_t sz = nb_dtype_size(dt), rows = 3;
-  if (!t) fail("no rmsnorm kernel of the same dtype, algorithm and ISA");
-  for (size_t l = 0; l < ND && t && !why[0]; l++) {
+  if (!t) tap_fail("no rmsnorm kernel of the same dtype, algorithm and ISA");
+  for (size_t l = 0; l < ND && t && !tap_why[0]; l++) {
     size_t d = ds[l], n = rows * d;
     void *x = vals(dt, n, 4), *g = vals(dt, d, 8), *res = vals(dt, n, 16), *res0 = copy_of(res, n * sz);
     void *y = calloc(n + 1, sz), *yt = calloc(n + 1, sz);
     if (!run(k, x, g, res, y, rows, d, d, d)) {
-      for (size_t i = 0; i < n && !why[0]; i++) {
+      for (size_t i = 0; i < n && !tap_why[0]; i++) {
         double want = nb_ref_add(get(dt, x, i), get(dt, res0, i), dt), r = get(dt, res, i);
         if (!(r == want && signbit(r) == signbit(want)))
-          fail("D=%zu r[%zu] = %.9g + %.9g gave %.9g, correctly rounded %.9g", d, i, get(dt, x, i),
+          tap_fail("D=%zu r[%zu] = %.9g + %.9g gave %.9g, correctly rounded %.9g", d, i, get(dt, x, i),
                get(dt, res0, i), r, want);
       }
       run(t, res, g, NULL, yt, rows, d, d, d);
@@ -107,13 +89,13 @@ static void check_twin(const nb_kernel *k) {
     }
     free(x), free(g), free(res), free(res0), free(y), free(yt);
   }
-  check(k, "r correctly rounded, y the bits of its rmsnorm twin on r");
+  tap_check(k->name, "r correctly rounded, y the bits of its rmsnorm twin on r");
 }
 
 static void check_layout(const nb_kernel *k) {
   nb_dtype dt = k->dtype;
   size_t sz = nb_dtype_size(dt), rows = 3;
-  for (size_t l = 0; l < ND && !why[0]; l++) {
+  for (size_t l = 0; l < ND && !tap_why[0]; l++) {
     size_t d = ds[l], n = rows * d, xs = d + 3, ys = d + 5;
     void *x = vals(dt, n, 4), *g = vals(dt, d, 8), *res0 = vals(dt, n, 16);
     void *res = copy_of(res0, n * sz), *y = calloc(n + 1, sz);
@@ -142,14 +124,14 @@ static void check_layout(const nb_kernel *k) {
       same("strided: y", d, dt, ysb + r * ys * sz, (char *)y + r * d * sz, d);
       same("strided: r", d, dt, rsb + r * xs * sz, (char *)res + r * d * sz, d);
       for (size_t i = d * sz; i < (r + 1 < rows ? xs : d) * sz; i++)
-        if (rsb[r * xs * sz + i] != 0xa5) fail("D=%zu strided: residual gap after row %zu written", d, r);
+        if (rsb[r * xs * sz + i] != 0xa5) tap_fail("D=%zu strided: residual gap after row %zu written", d, r);
       for (size_t i = d * sz; i < (r + 1 < rows ? ys : d) * sz; i++)
-        if (ysb[r * ys * sz + i] != 0xa5) fail("D=%zu strided: y gap after row %zu written", d, r);
+        if (ysb[r * ys * sz + i] != 0xa5) tap_fail("D=%zu strided: y gap after row %zu written", d, r);
     }
     free(x), free(g), free(res0), free(res), free(y), free(r1), free(y1), free(xi), free(r2);
     free(xsb), free(rsb), free(ysb);
   }
-  if (!why[0]) { /* an output above the streaming threshold (4 MiB), at an odd element address */
+  if (!tap_why[0]) { /* an output above the streaming threshold (4 MiB), at an odd element address */
     size_t d = 4097, rows = (4u << 20) / (d * sz) + 2, n = rows * d;
     void *x = vals(dt, n, 4), *g = vals(dt, d, 8), *res0 = vals(dt, n, 16), *res = copy_of(res0, n * sz);
     char *big = calloc(n + 1, sz), *ref = calloc(n, sz);
@@ -160,14 +142,14 @@ static void check_layout(const nb_kernel *k) {
     same("large output: r", d, dt, res, res0, n);
     free(x), free(g), free(res0), free(res), free(big), free(ref);
   }
-  check(k, "layout: row by row, in place, strided with untouched gaps, large output");
+  tap_check(k->name, "layout: row by row, in place, strided with untouched gaps, large output");
 }
 
 /* x, g, residual and y each at the end of its own mapping */
 static void check_pages(const nb_kernel *k) {
   nb_dtype dt = k->dtype;
   const size_t page = (size_t)sysconf(_SC_PAGESIZE), sz = nb_dtype_size(dt);
-  for (size_t d = 1; d <= 80 && !why[0]; d++) {
+  for (size_t d = 1; d <= 80 && !tap_why[0]; d++) {
     void *x = vals(dt, d, 4), *g = vals(dt, d, 8), *res0 = vals(dt, d, 16), *res = copy_of(res0, d * sz);
     void *ref = calloc(d + 1, sz);
     run(k, x, g, res, ref, 1, d, d, d);
@@ -184,7 +166,7 @@ static void check_pages(const nb_kernel *k) {
     for (int j = 0; j < 4; j++) munmap(m[j], 2 * page);
     free(x), free(g), free(res0), free(res), free(ref);
   }
-  check(k, "guard: x, residual and y ending at an unmapped page");
+  tap_check(k->name, "guard: x, residual and y ending at an unmapped page");
 }
 
 /* Rows: 0 clean, 1 NaN in the residual, 2 +inf in the residual, 3 +inf in x
@@ -192,7 +174,7 @@ static void check_pages(const nb_kernel *k) {
 static void check_special(const nb_kernel *k) {
   nb_dtype dt = k->dtype;
   size_t sz = nb_dtype_size(dt), rows = 5;
-  for (size_t l = 0; l < ND && !why[0]; l++) {
+  for (size_t l = 0; l < ND && !tap_why[0]; l++) {
     size_t d = ds[l], n = rows * d, j = d / 2;
     void *x = vals(dt, n, 4), *g = vals(dt, d, 8), *res = vals(dt, n, 16), *y = calloc(n + 1, sz);
     put(dt, res, 1 * d + j, NAN);
@@ -201,26 +183,26 @@ static void check_special(const nb_kernel *k) {
     put(dt, res, 3 * d + j, -INFINITY);
     for (size_t i = 0; i < d; i++) put(dt, res, 4 * d + i, -get(dt, x, 4 * d + i));
     void *res0 = copy_of(res, n * sz), *solo = calloc(d + 1, sz), *rsolo = calloc(d + 1, sz);
-    if (nb_run(k, x, g, res, y, rows, d, d, d, 0.0f) != NB_OK) fail("nb_run refused");
-    for (size_t r = 0; r < rows && !why[0]; r++) {
+    if (nb_run(k, x, g, res, y, rows, d, d, d, 0.0f) != NB_OK) tap_fail("nb_run refused");
+    for (size_t r = 0; r < rows && !tap_why[0]; r++) {
       memcpy(rsolo, (char *)res0 + r * d * sz, d * sz);
       nb_run(k, (char *)x + r * d * sz, g, rsolo, solo, 1, d, d, d, 0.0f);
       same("a one-row call", d, dt, (char *)y + r * d * sz, solo, d);
     }
-    for (size_t i = 0; i < d && !why[0]; i++) {
+    for (size_t i = 0; i < d && !tap_why[0]; i++) {
       double gi = get(dt, g, i);
-      if (!isnan(get(dt, y, d + i))) fail("D=%zu NaN in the residual: y[%zu] not NaN", d, i);
-      if (!isnan(get(dt, y, 3 * d + i))) fail("D=%zu inf + -inf: y[%zu] not NaN", d, i);
+      if (!isnan(get(dt, y, d + i))) tap_fail("D=%zu NaN in the residual: y[%zu] not NaN", d, i);
+      if (!isnan(get(dt, y, 3 * d + i))) tap_fail("D=%zu inf + -inf: y[%zu] not NaN", d, i);
       double v = get(dt, y, 2 * d + i), ri = get(dt, res, 2 * d + i);
       if (i == j ? !isnan(v) : !(v == 0 && signbit(v) == (signbit(ri) != signbit(gi))))
-        fail("D=%zu +inf in the residual at %zu: y[%zu] = %g", d, j, i, v);
+        tap_fail("D=%zu +inf in the residual at %zu: y[%zu] = %g", d, j, i, v);
       double z = get(dt, y, 4 * d + i), r0 = get(dt, res, 4 * d + i);
       if (!(r0 == 0 && z == 0 && signbit(z) == (signbit(r0) != signbit(gi))))
-        fail("D=%zu residual -x: r[%zu] = %g, y = %g, want +-0 (sign of r*g)", d, i, r0, z);
+        tap_fail("D=%zu residual -x: r[%zu] = %g, y = %g, want +-0 (sign of r*g)", d, i, r0, z);
     }
     free(x), free(g), free(res), free(res0), free(y), free(solo), free(rsolo);
   }
-  check(k, "special: NaN, +inf, inf + -inf in the residual, r = 0 with eps 0; rows independent");
+  tap_check(k->name, "special: NaN, +inf, inf + -inf in the residual, r = 0 with eps 0; rows independent");
 }
 
 static void check_overlap(const nb_kernel *k) {
@@ -239,11 +221,11 @@ static void check_overlap(const nb_kernel *k) {
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
     memcpy(buf, y0, 8 * d * sz);
     int rc = nb_run(k, c[i].x, g, c[i].res, c[i].y, 2, d, d, d, EPS);
-    if (rc != c[i].rc) fail("%s: %s, want %s", c[i].what, nb_strerror(rc), nb_strerror(c[i].rc));
-    if (rc != NB_OK && memcmp(buf, y0, 8 * d * sz)) fail("%s: refused, yet memory was written", c[i].what);
+    if (rc != c[i].rc) tap_fail("%s: %s, want %s", c[i].what, nb_strerror(rc), nb_strerror(c[i].rc));
+    if (rc != NB_OK && memcmp(buf, y0, 8 * d * sz)) tap_fail("%s: refused, yet memory was written", c[i].what);
   }
   free(buf), free(g), free(y0);
-  check(k, "api: a residual overlapping x or y is NB_EOVERLAP, nothing written");
+  tap_check(k->name, "api: a residual overlapping x or y is NB_EOVERLAP, nothing written");
 }
 
 int main(void) {

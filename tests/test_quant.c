@@ -169,20 +169,6 @@ static void run1(const nb_kernel *k, const double *x, const double *g, float eps
   free(gs);
 }
 
-static char why[300];
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...) {
-  if (why[0]) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-}
-static void check(const nb_kernel *k, const char *what) {
-  if (!tap_ok(!why[0], "%s %s", k->name, what)) tap_diag("%s", why);
-  why[0] = 0;
-}
-
 static void base_row(double *x, double *g, uint64_t seed) {
   for (int i = 0; i < D; i++) {
     seed = seed * 6364136223846793005u + 1442695040888963407u;
@@ -206,10 +192,10 @@ static void test_scales(const nb_kernel *k) {
     double se = nb_ref_i8_row(v, D, t, q);
     int amax = 0;
     for (int i = 0; i < D; i++) amax = abs((int8_t)y[i]) > amax ? abs((int8_t)y[i]) : amax;
-    if (amax != 127) fail("seed %d: max|q| = %d, not 127", seed, amax);
-    if (!(fabs(s - se) <= 0x1p-16 * se)) fail("seed %d: scale %a, exact %a", seed, (double)s, se);
+    if (amax != 127) tap_fail("seed %d: max|q| = %d, not 127", seed, amax);
+    if (!(fabs(s - se) <= 0x1p-16 * se)) tap_fail("seed %d: scale %a, exact %a", seed, (double)s, se);
   }
-  check(k, "max|q| = 127 and the scale within 2^-16 of the exact max|y| / 127 on 20 rows");
+  tap_check(k->name, "max|q| = 127 and the scale within 2^-16 of the exact max|y| / 127 on 20 rows");
 }
 
 /* rows at strides with gaps, scales beside: the bits of one-row calls */
@@ -223,23 +209,24 @@ static void test_layout(const nb_kernel *k) {
   float s[ROWS], s1;
   memset(y, 0x5a, sizeof y);
   int rc = nb_run(k, xst, gs, k->op == NB_RMSNORM_I8 ? s : NULL, y, ROWS, D, xs, ys, 1e-5f);
-  if (rc) fail("nb_run: %s", nb_strerror(rc));
+  if (rc) tap_fail("nb_run: %s", nb_strerror(rc));
   for (size_t r = 0; r < ROWS && !rc; r++) {
     double xr[D];
     for (int i = 0; i < D; i++) xr[i] = get(k->dtype, xst, r * xs + i);
     run1(k, xr, g, 1e-5f, y1, &s1);
-    if (memcmp(y + r * ys, y1, D)) fail("row %zu differs from its one-row call", r);
-    if (k->op == NB_RMSNORM_I8 && memcmp(&s[r], &s1, 4)) fail("row %zu: scale %a, one-row %a", r, (double)s[r], (double)s1);
+    if (memcmp(y + r * ys, y1, D)) tap_fail("row %zu differs from its one-row call", r);
+    if (k->op == NB_RMSNORM_I8 && memcmp(&s[r], &s1, 4))
+      tap_fail("row %zu: scale %a, one-row %a", r, (double)s[r], (double)s1);
     for (size_t i = D; i < ys && r + 1 < ROWS; i++)
-      if (y[r * ys + i] != 0x5a) fail("row %zu: gap byte %zu written", r, i);
+      if (y[r * ys + i] != 0x5a) tap_fail("row %zu: gap byte %zu written", r, i);
   }
   uint8_t yn[ROWS * (D + 5)];
   memset(yn, 0x5a, sizeof yn);
   if (nb_run(k, xst, gs, NULL, yn, ROWS, D, xs, ys, 1e-5f) || memcmp(y, yn, sizeof y))
-    fail("scales NULL: not the same q");
+    tap_fail("scales NULL: not the same q");
   free(xst);
   free(gs);
-  check(k, "rows at strides (gaps untouched, scales NULL too) give the bits of one-row calls");
+  tap_check(k->name, "rows at strides (gaps untouched, scales NULL too) give the bits of one-row calls");
   /* element-aligned, vector-misaligned x and g, y at an odd byte: the
    * aligned call's bits, y's neighbours untouched */
   size_t sz = nb_dtype_size(k->dtype), n = 2 * D + 40;
@@ -257,13 +244,14 @@ static void test_layout(const nb_kernel *k) {
     memcpy(xc, (char *)xa_s + 3 * off * sz, 2 * D * sz), memcpy(gc, (char *)ga_s + off * sz, D * sz);
     int r2 = nb_run(k, xc, gc, k->op == NB_RMSNORM_I8 ? sb : NULL, yb + 8, 2, D, D, D, 1e-5f);
     if (r1 || r2 || memcmp(ya + 8 + off, yb + 8, 2 * D) || (k->op == NB_RMSNORM_I8 && memcmp(sa, sb, sizeof sa)))
-      fail("offset %zu: not the aligned call's bits", off);
+      tap_fail("offset %zu: not the aligned call's bits", off);
     for (size_t i = 0; i < sizeof ya; i++)
-      if ((i < 8 + off || i >= 8 + off + 2 * D) && ya[i] != 0x33) fail("offset %zu: byte %zu outside y written", off, i);
+      if ((i < 8 + off || i >= 8 + off + 2 * D) && ya[i] != 0x33)
+        tap_fail("offset %zu: byte %zu outside y written", off, i);
     free(xc), free(gc);
   }
   free(xa_s), free(ga_s);
-  check(k, "misaligned x, g and y give the aligned bits, y's neighbours untouched");
+  tap_check(k->name, "misaligned x, g and y give the aligned bits, y's neighbours untouched");
 }
 
 static void test_special(const nb_kernel *k) {
@@ -278,8 +266,9 @@ static void test_special(const nb_kernel *k) {
     for (int i = 0; i < D; i++) x[i] = c ? x0[i] : 0;
     run1(k, x, g, c ? INFINITY : 0.0f, y, &s);
     for (int i = 0; i < D; i++)
-      if ((i8 && y[i] != 0) || (!i8 && (y[i] & 0x7f) != 0)) fail("%s: q[%d] = %#x, not 0", c ? "eps inf" : "zero row", i, y[i]);
-    if (i8 && s != 0) fail("%s: scale %a, not 0", c ? "eps inf" : "zero row", (double)s);
+      if ((i8 && y[i] != 0) || (!i8 && (y[i] & 0x7f) != 0))
+        tap_fail("%s: q[%d] = %#x, not 0", c ? "eps inf" : "zero row", i, y[i]);
+    if (i8 && s != 0) tap_fail("%s: scale %a, not 0", c ? "eps inf" : "zero row", (double)s);
   }
   /* NaN, inf in x at 5; NaN, inf in g at 5 */
   for (int c = 0; c < 4; c++) {
@@ -292,17 +281,17 @@ static void test_special(const nb_kernel *k) {
     const char *what[] = {"NaN in x", "inf in x", "NaN in g", "inf in g"};
     if (i8) {
       for (int i = 0; i < D; i++)
-        if (y[i]) fail("%s: q[%d] = %d, not 0", what[c], i, (int8_t)y[i]);
-      if (c == 3 ? s != INFINITY : !isnan(s)) fail("%s: scale %a", what[c], (double)s);
+        if (y[i]) tap_fail("%s: q[%d] = %d, not 0", what[c], i, (int8_t)y[i]);
+      if (c == 3 ? s != INFINITY : !isnan(s)) tap_fail("%s: scale %a", what[c], (double)s);
       continue;
     }
     for (int i = 0; i < D; i++) {
       float v = nb_e4m3_to_f32(y[i]);
       int nanv = isnan(v);
       int want_nan = c == 0 || ((c == 1 || c == 2) && i == 5);
-      if (nanv != want_nan) fail("%s: y[%d] = %a", what[c], i, (double)v);
-      if (c == 1 && i != 5 && v != 0) fail("%s: y[%d] = %a, not +-0", what[c], i, (double)v);
-      if (c == 3 && i == 5 && fabsf(v) != 448) fail("%s: y[5] = %a, not +-448", what[c], (double)v);
+      if (nanv != want_nan) tap_fail("%s: y[%d] = %a", what[c], i, (double)v);
+      if (c == 1 && i != 5 && v != 0) tap_fail("%s: y[%d] = %a, not +-0", what[c], i, (double)v);
+      if (c == 3 && i == 5 && fabsf(v) != 448) tap_fail("%s: y[5] = %a, not +-448", what[c], (double)v);
     }
   }
   if (!i8) { /* overflow saturates */
@@ -310,11 +299,11 @@ static void test_special(const nb_kernel *k) {
     run1(k, x0, g, 1e-5f, y, &s);
     int sat = 0;
     for (int i = 0; i < D; i++) sat += (y[i] & 0x7f) == 0x7e;
-    if (sat == 0) fail("g = 1e4: no output saturated to 448");
+    if (sat == 0) tap_fail("g = 1e4: no output saturated to 448");
     for (int i = 0; i < D; i++)
-      if ((y[i] & 0x7f) == 0x7f) fail("g = 1e4: y[%d] NaN", i);
+      if ((y[i] & 0x7f) == 0x7f) tap_fail("g = 1e4: y[%d] NaN", i);
   }
-  check(k, "zero row, eps = inf, NaN and inf in x and g, saturation");
+  tap_check(k->name, "zero row, eps = inf, NaN and inf in x and g, saturation");
 }
 
 static void test_api(const nb_kernel *k) {
@@ -322,16 +311,16 @@ static void test_api(const nb_kernel *k) {
   char *buf = calloc(4 * D, sz + 4);
   float s[2];
   int rc = nb_run(k, buf, buf, NULL, buf, 1, D, D, D, 1e-5f);
-  if (rc != NB_EOVERLAP) fail("in place: %s", nb_strerror(rc));
+  if (rc != NB_EOVERLAP) tap_fail("in place: %s", nb_strerror(rc));
   if (k->op == NB_RMSNORM_I8) {
     char *y = buf + 2 * D * sz;
     rc = nb_run(k, buf, buf, y + 4, y, 1, D, D, D, 1e-5f);
-    if (rc != NB_EOVERLAP) fail("scales over y: %s", nb_strerror(rc));
+    if (rc != NB_EOVERLAP) tap_fail("scales over y: %s", nb_strerror(rc));
     rc = nb_run(k, buf, buf, (char *)s + 1, y, 1, D, D, D, 1e-5f);
-    if (rc != NB_EINVAL) fail("misaligned scales: %s", nb_strerror(rc));
+    if (rc != NB_EINVAL) tap_fail("misaligned scales: %s", nb_strerror(rc));
   }
   free(buf);
-  check(k, "in place, overlapping or misaligned scales refused");
+  tap_check(k->name, "in place, overlapping or misaligned scales refused");
 }
 
 /* One public entry against nb_run on nb_choose's kernel, on copies. */
