@@ -433,20 +433,13 @@ NB_INLINE int use_stream(nb_dtype dt, const void *x, const void *y, size_t rows,
 }
 
 /* How a row is written: nt, streaming stores; next, the next row of x to
- * prefetch while this one is normalized (NULL: none); next2, a second
- * stream's next row (AddRMSNorm's residual, else NULL). Without the prefetch a
+ * prefetch while this one is normalized (NULL: none). Without the prefetch a
  * memory-bound call alternates between waiting for x (statistics pass) and
  * computing from L1 (normalize pass); prefetching overlaps the two. Measured
  * on Zen4, RMSNorm f32 D=4096 over 256 MiB: streaming alone +0..9% (and
  * -6..-17% for accurate), streaming with the prefetch +27..58%. Only for
  * calls above NB_STREAM_MIN, where x is not already in cache. */
-typedef struct { int nt; const char *next, *next2; } rowio;
-
-/* the next rows' bytes at offset o into the cache */
-NB_INLINE void prefetch_next(rowio io, size_t o) {
-  if (io.next) __builtin_prefetch(io.next + o);
-  if (io.next2) __builtin_prefetch(io.next2 + o);
-}
+typedef struct { int nt; const char *next; } rowio;
 
 /* One vector of outputs at i, and its store (streamed if nt). */
 NB_INLINE vf out_at(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
@@ -504,7 +497,8 @@ NB_INLINE void st_pair(nb_dtype dt, void *y, size_t i, vf o0, vf o1, int nt) {
  * and stores of one overlap the other's (and a bf16 pair narrows at once);
  * the accurate kernels' output path is too large to repeat. */
 NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
-                              const void *b, void *y, size_t d, int has_b, int nt, rowio io) {
+                              const void *b, void *y, size_t d, int has_b, int nt,
+                              const char *next) {
   const size_t es = dt_size(dt), vec = NB_W * es;
   size_t i = 0;
   if (nt) {
@@ -515,13 +509,15 @@ NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x
   if (!acc) {
     const size_t pair = dt == NB_BF16 ? NB_PAIR_BF16 * vec : vec;
     if (nt && i + NB_W <= d && ((uintptr_t)y + i * es) % pair) {
-      prefetch_next(io, i * es);
+      if (next) __builtin_prefetch(next + i * es);
       st_io(dt, y, i, out_at(dt, acc, p, x, g, b, i, has_b), nt);
       i += NB_W;
     }
     for (; i + 2 * NB_W <= d; i += 2 * NB_W) {
-      prefetch_next(io, i * es);
-      prefetch_next(io, (i + NB_W) * es);
+      if (next) {
+        __builtin_prefetch(next + i * es);
+        __builtin_prefetch(next + (i + NB_W) * es);
+      }
       vf x0, x1, g0, g1, b0 = vf_zero(), b1 = vf_zero();
       ld_pair(dt, x, i, &x0, &x1);
       ld_pair(dt, g, i, &g0, &g1);
@@ -532,7 +528,7 @@ NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x
     }
   }
   for (; i + NB_W <= d; i += NB_W) {
-    prefetch_next(io, i * es);
+    if (next) __builtin_prefetch(next + i * es);
     st_io(dt, y, i, out_at(dt, acc, p, x, g, b, i, has_b), nt);
   }
   if (i < d) out_part(dt, acc, p, x, g, b, y, i, d - i, has_b);
@@ -544,13 +540,13 @@ NB_INLINE void normalize_loop(nb_dtype dt, int acc, const npar *p, const void *x
 NB_INLINE void normalize(nb_dtype dt, int acc, const npar *p, const void *x, const void *g,
                          const void *b, void *y, size_t d, rowio io) {
   if (b && io.nt)
-    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 1, io);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 1, io.next);
   else if (b)
-    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 0, io);
+    normalize_loop(dt, acc, p, x, g, b, y, d, 1, 0, io.next);
   else if (io.nt)
-    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 1, io);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 1, io.next);
   else
-    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io);
+    normalize_loop(dt, acc, p, x, g, NULL, y, d, 0, 0, io.next);
 }
 
 /* ---- RMSNorm into int8 and fp8 e4m3 (normbench.h) ----------------------
@@ -635,7 +631,7 @@ NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const vo
   if (op == NB_RMSNORM_E4M3) {
     for (; i < d; i += NB_W) {
       size_t n = d - i < NB_W ? d - i : NB_W;
-      prefetch_next(io, i * dt_size(dt));
+      if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
       if (f64) {
         qy_vec_f64(dt, x, g, i, n, vr64, yd);
         for (int l = 0; l < NB_W; l++) o[l] = nb_f64_to_e4m3(yd[l]);
@@ -664,7 +660,7 @@ NB_INLINE void quant_row(nb_op op, nb_dtype dt, int f64, const void *x, const vo
   const int wide = f64 || isinf(127.0f / (float)amax);
   for (; i < d; i += NB_W) {
     size_t n = d - i < NB_W ? d - i : NB_W;
-    prefetch_next(io, i * dt_size(dt));
+    if (io.next) __builtin_prefetch(io.next + i * dt_size(dt));
     if (wide) {
       /* |t| <= 127 (1 + 2^-52): t + 1.5 2^52 rounds t to an integer k
        * (RNE) and holds 0x4338000000000000 + k, whose low byte is k as an
@@ -956,7 +952,7 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
                                        float eps) {                                           \
     int nt = use_stream(DT, x, y, rows, d), big = rows * d * dt_size(DT) > NB_STREAM_MIN;     \
     for (size_t r = 0; r < rows; r++) {                                                        \
-      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL, NULL}; \
+      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};     \
       algo##_row(OP, DT, at(DT, x, r * xs), g, b, (char *)y + r * ys * dt_size(DT), d, eps, io); \
     }                                                                                          \
     if (nt) nb_stream_fence();                                                                 \
@@ -996,10 +992,8 @@ NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
 }
 
 /* nb_addrmsnorm_DT_ALGO_ISA: the residual b has x's stride; b == NULL: no
- * residual (r = x). Streaming as NB_DEFINE: y is the only stream not
- * already in cache (r's lines were just read). The normalize pass
- * prefetches the next row of both inputs, x and the residual: with x's
- * alone the next add pass waited for the residual. */
+ * residual (r = x). Streaming and the next row's prefetch as NB_DEFINE: y is
+ * the only stream not already in cache (r's lines were just read). */
 #define NB_DEFINE_ADD(dt, DT, algo, isa)                                                        \
   void nb_addrmsnorm_##dt##_##algo##_##isa(const void *x, const void *g, const void *b, void *y, \
                                            size_t rows, size_t d, size_t xs, size_t ys,         \
@@ -1012,9 +1006,7 @@ NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
         add_row(DT, in, res, d);                                                                 \
         in = res;                                                                                \
       }                                                                                          \
-      int more = big && r + 1 < rows;                                                            \
-      rowio io = {nt, more ? (const char *)at(DT, x, (r + 1) * xs) : NULL,                       \
-                  more && b ? (const char *)b + (r + 1) * xs * dt_size(DT) : NULL};              \
+      rowio io = {nt, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
       algo##_row(NB_RMSNORM, DT, in, g, NULL, (char *)y + r * ys * dt_size(DT), d, eps, io);   \
     }                                                                                            \
     if (nt) nb_stream_fence();                                                                   \
@@ -1049,7 +1041,7 @@ NB_INLINE void add_row(nb_dtype dt, const void *x, void *res, size_t d) {
                                        float eps) {                                            \
     int big = rows * d * dt_size(DT) > NB_STREAM_MIN;                                           \
     for (size_t r = 0; r < rows; r++) {                                                         \
-      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL, NULL}; \
+      rowio io = {0, big && r + 1 < rows ? (const char *)at(DT, x, (r + 1) * xs) : NULL};       \
       algo##_row(OP, DT, at(DT, x, r * xs), g, b ? (const float *)b + r : NULL,                 \
                  (char *)y + r * ys, d, eps, io);                                               \
     }                                                                                           \
