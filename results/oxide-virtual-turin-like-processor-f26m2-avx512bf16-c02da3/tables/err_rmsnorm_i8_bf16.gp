@@ -1,0 +1,5 @@
+names = "bf16/twopass_scalar bf16/welford_scalar bf16/accurate_scalar bf16/twopass_avx2 bf16/welford_avx2 bf16/fast_avx2 bf16/accurate_avx2 bf16/twopass_avx512 bf16/welford_avx512 bf16/fast_avx512 bf16/accurate_avx512"
+bounded = " 1 2 3 4 5 6 7 8 9 10 11"
+ylo = 0.1
+yhi = 1
+note = "error 0 (exact, not drawn) at D = 1: every line"

@@ -1,0 +1,1 @@
+names = "naive twopass welford accurate fast"

@@ -1,0 +1,1 @@
+names = "twopass welford accurate fast"

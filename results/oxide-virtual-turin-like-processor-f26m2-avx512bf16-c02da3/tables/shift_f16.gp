@@ -1,0 +1,2 @@
+names = "naive twopass welford accurate fast"
+note = "no finite error (NaN or inf output) at mu/sigma = 1000: naive"
