@@ -202,13 +202,18 @@ static const char *median(char *buf, size_t n, const slist *l) {
 }
 
 /* rmsnorm_f32_fast_avx2 -> fast/avx2: the label of a kernel in a figure
- * whose op and dtype are the figure's */
+ * whose op and dtype are the figure's. Names are <op>_<dtype>_<algo>_<isa>,
+ * and an op may hold '_' (rmsnorm_i8), algorithms and ISAs never: the label
+ * is the last two parts. */
 static const char *label(char *buf, size_t n, const char *name) {
-  const char *s = strchr(name, '_');
-  s = s ? strchr(s + 1, '_') : NULL;
-  snprintf(buf, n, "%s", s ? s + 1 : name);
-  char *u = strchr(buf, '_');
-  if (u) *u = '/';
+  snprintf(buf, n, "%s", name);
+  char *u = strrchr(buf, '_'), *s = NULL;
+  if (u) {
+    *u = 0;
+    s = strrchr(buf, '_');
+    *u = '/';
+  }
+  if (s) memmove(buf, s + 1, strlen(s + 1) + 1);
   return buf;
 }
 

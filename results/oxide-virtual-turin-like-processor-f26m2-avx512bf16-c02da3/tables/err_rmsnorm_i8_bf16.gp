@@ -1,4 +1,4 @@
-names = "bf16/twopass_scalar bf16/welford_scalar bf16/accurate_scalar bf16/twopass_avx2 bf16/welford_avx2 bf16/fast_avx2 bf16/accurate_avx2 bf16/twopass_avx512 bf16/welford_avx512 bf16/fast_avx512 bf16/accurate_avx512"
+names = "twopass/scalar welford/scalar accurate/scalar twopass/avx2 welford/avx2 fast/avx2 accurate/avx2 twopass/avx512 welford/avx512 fast/avx512 accurate/avx512"
 bounded = " 1 2 3 4 5 6 7 8 9 10 11"
 ylo = 0.1
 yhi = 1
