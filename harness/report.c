@@ -337,21 +337,26 @@ static void point(blocks *b, const char *fmt, ...) {
 }
 
 /* A figure note on the points a log axis cannot draw: zero and inf hold
- * "line@x" pairs; grouped by x, "every line" when all n lines share it. */
-static void group(FILE *f, const slist *pairs, size_t n, const char *xname) {
+ * "line@x" pairs; grouped by x: "every line" when all the figure's lines
+ * share it, "every line but ..." when more than half do (so the note fits
+ * the figure's width), else the lines. */
+static void group(FILE *f, const slist *pairs, const slist *lines, const char *xname) {
   slist xs = {0};
+  char b[256];
   for (size_t i = 0; i < pairs->n; i++) sl_add(&xs, strchr(pairs->s[i], '@') + 1);
   char **a = sorted(&xs);
   for (size_t i = 0; i < xs.n; i++) {
     size_t c = 0;
     for (size_t j = 0; j < pairs->n; j++) c += !strcmp(strchr(pairs->s[j], '@') + 1, a[i]);
     fprintf(f, "%s%s%s: ", i ? "; " : "", xname, a[i]);
-    if (c == n) {
-      fputs("every line", f);
-      continue;
-    }
+    int but = 2 * c > lines->n;
+    fputs(c == lines->n ? "every line" : but ? "every line but " : "", f);
     c = 0;
-    for (size_t j = 0; j < pairs->n; j++) {
+    for (size_t j = 0; j < lines->n && but; j++) {
+      snprintf(b, sizeof b, "%s@%s", lines->s[j], a[i]);
+      if (sl_find(pairs, b) < 0) fprintf(f, "%s%s", c++ ? ", " : "", lines->s[j]);
+    }
+    for (size_t j = 0; j < pairs->n && !but; j++) {
       const char *at = strchr(pairs->s[j], '@');
       if (strcmp(at + 1, a[i])) continue;
       fprintf(f, "%s%.*s", c++ ? ", " : "", (int)(at - pairs->s[j]), pairs->s[j]);
@@ -361,10 +366,10 @@ static void group(FILE *f, const slist *pairs, size_t n, const char *xname) {
   sl_free(&xs);
 }
 
-static void note(FILE *f, const slist *zero, const slist *inf, size_t n, const char *xname) {
+static void note(FILE *f, const slist *zero, const slist *inf, const slist *lines, const char *xname) {
   fputs("note = \"", f);
-  if (zero->n) fputs("error 0 (exact, not drawn) at ", f), group(f, zero, n, xname);
-  if (inf->n) fprintf(f, "%sno finite error (NaN or inf output) at ", zero->n ? "; " : ""), group(f, inf, n, xname);
+  if (zero->n) fputs("error 0 (exact, not drawn) at ", f), group(f, zero, lines, xname);
+  if (inf->n) fprintf(f, "%sno finite error (NaN or inf output) at ", zero->n ? "; " : ""), group(f, inf, lines, xname);
   fputs("\"\n", f);
 }
 
@@ -657,7 +662,7 @@ static int t_err(rep *r) {
     if (hi > 0) lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi)));
     if (!(hi > lo)) lo = hi > 0 ? lo : 0.1, hi = lo * 100;
     fprintf(o, "ylo = %g\nyhi = %g\n", lo, hi);
-    note(o, &zero, &inf, labs[f].n, "D = ");
+    note(o, &zero, &inf, &labs[f], "D = ");
     sl_free(&zero), sl_free(&inf);
     if (out_close(r, &w)) goto done;
   }
@@ -807,7 +812,7 @@ static int t_shift_hist(rep *r) {
     }
     if (out_close(r, &w) || !(o = out_open(r, &w, "tables/%s.gp", sf.s[f]))) goto done;
     fputs("names = \"", o), sl_print(o, &sl[f]), fputs("\"\n", o);
-    note(o, &zero, &inf, sl[f].n, "mu/sigma = ");
+    note(o, &zero, &inf, &sl[f], "mu/sigma = ");
     sl_free(&zero), sl_free(&inf);
     if (out_close(r, &w)) goto done;
   }
