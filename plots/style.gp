@@ -36,6 +36,8 @@ isa_point(i) = i eq "scalar" ? 6 : i eq "avx2" || i eq "neon" ? 8 : i eq "avx512
 # figures with a line per algorithm: a circle, or each peer its own marker
 # (its line is external/<library>)
 line_point(s) = isa_of(s) eq "" ? 7 : isa_point(isa_of(s))
+# and its colour: the algorithm's, each peer its library's (isa_color)
+line_color(s) = isa_of(s) eq "" ? algo_color(s) : isa_color(isa_of(s))
 # roofline probes: black/grey reference lines, each its own dash pattern
 # (copy solid, read long dashes, non-temporal copy dots), none of them the
 # kernels' ISA dashes
