@@ -29,8 +29,9 @@ do for [op in 'rmsnorm layernorm'] {
   }
 }
 # the legend in a panel of its own, right of the figures, never over data
-lx0 = 0.82; lx1 = 0.995; ly0 = 0.12; ly1 = 0.87
+lx0 = 0.81; lx1 = 0.995; ly0 = 0.12; ly1 = 0.87
 @legend_panel
+set key font ',11'
 plot for [i = 1:words(all)] keyentry with linespoints lc rgb line_color(word(all, i)) \
        pt line_point(word(all, i)) ps 0.8 lw 2 title word(all, i), \
      @legend_end

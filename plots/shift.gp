@@ -29,8 +29,9 @@ do for [dt in 'f32 f16 bf16'] {
 }
 # the legend in a panel of its own, right of the figures, never over data
 unset arrow 1
-lx0 = 0.82; lx1 = 0.995; ly0 = 0.3; ly1 = 0.84
+lx0 = 0.81; lx1 = 0.995; ly0 = 0.3; ly1 = 0.84
 @legend_panel
+set key font ',11'
 plot for [i = 1:words(all)] keyentry with linespoints lc rgb line_color(word(all, i)) \
        pt line_point(word(all, i)) ps 0.9 lw 2 title word(all, i), \
      @legend_end
