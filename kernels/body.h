@@ -314,11 +314,15 @@ NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x,
  * row): x g = p + e exactly (FMA), r64 = rh + rl to 2^-48, p rh = t + te
  * exactly; lo = p rl + (e rh + te) misses e rl and two roundings, so
  * t + lo is within 6 2^-48 |y| of x g (rh + rl), and within
- * (rho + 2^-45) 1.001 |y| of the exact y. y = fl(t + lo) and
- * res = (t - y) + lo = t + lo - y exactly (Sterbenz, then the exact error
- * of a float sum). The rounding is decided when |res| + E is below half the
- * spacing on either side of y (vf_decided); kf adds 2^-44 for the rounding
- * of that sum. Returns 0 (the double path decides) for any other vector. */
+ * err = (rho + 2^-45) 1.001 |y| of the exact y. The rounding is decided by
+ * rounding both ends of an interval that holds the exact y:
+ * y1 = fl(t + fl(lo - E)) and y2 = fl(t + fl(lo + E)), E = fl(kf |t|).
+ * Rounding is monotonic, so y1 == y2 is the correctly rounded y. E covers
+ * err (|y| <= |t| (1 + 2^-22)) and the roundings of lo -+ E and of E
+ * (|lo| <= 3.01 2^-24 |t|, so each is below 2^-47 |t|): kf = (rho +
+ * 2^-45) 1.01 + 2^-44 leaves a margin over both. In the range above every
+ * value here is normal or E dominates its rounding. Returns 0 (the double
+ * path decides) for any other vector. */
 NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   vf p = vf_mul(xv, gv);
   if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
@@ -327,22 +331,27 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   vf t = vf_mul(p, rh);
   vf te = vf_fma(p, rh, vf_sub(zero, t));
   vf lo = vf_fma(p, vf_set1(np->rl), vf_fma(e, rh, te));
-  vf y = vf_add(t, lo);
-  vf res = vf_add(vf_sub(t, y), lo);
-  if (!vf_decided(y, res, np->kf)) return 0;
-  *out = y;
+  vf E = vf_mul(vf_abs(t), vf_set1(np->kf));
+  vf y1 = vf_add(t, vf_sub(lo, E)), y2 = vf_add(t, vf_add(lo, E));
+  if (!vf_same(y1, y2)) return 0;
+  *out = y1;
   return 1;
 }
 #endif
 
 #ifdef NB_HAVE_FMA
-/* x rounded into the 16-bit format dt, as a float (exact): the store and
- * load the kernel uses anyway, through a buffer. */
+/* x rounded into the 16-bit format dt, as a float (exact): in registers
+ * (NB_HAVE_ROUND16), else the store and load the kernel uses anyway,
+ * through a buffer. */
 NB_INLINE vf round16(nb_dtype dt, vf v) {
   if (dt == NB_F32) return v; /* never called so: keeps f32 loads off the 16-bit buffer */
+#ifdef NB_HAVE_ROUND16
+  return vf_round16(dt, v);
+#else
   uint16_t b[NB_W];
   st(dt, b, 0, v);
   return ld(dt, b, 0);
+#endif
 }
 
 /* 16-bit outputs in float: an 8- or 11-bit result needs far less than a

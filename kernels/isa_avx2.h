@@ -22,7 +22,7 @@ static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with these two tests. */
+ * (body.h eft_vec), with this range test. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
@@ -32,18 +32,6 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
                             _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
   return _mm256_movemask_ps(in) == 0xff;
 }
-/* every lane has k |y| + |res| < (|y| - pred(|y|)) / 2, half the spacing
- * below |y| (the smaller side at a power of two); pred by the bit pattern
- * minus one, y normal. NaN fails. */
-static inline int vf_decided(vf y, vf res, float k) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  __m256 ay = _mm256_andnot_ps(sign, y);
-  __m256 pred = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(ay), _mm256_set1_epi32(1)));
-  __m256 h = _mm256_mul_ps(_mm256_sub_ps(ay, pred), _mm256_set1_ps(0.5f));
-  __m256 w = _mm256_fmadd_ps(ay, _mm256_set1_ps(k), _mm256_andnot_ps(sign, res));
-  return _mm256_movemask_ps(_mm256_cmp_ps(w, h, _CMP_LT_OQ)) == 0xff;
-}
-
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
 static inline float vf_hsum(vf a) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -79,6 +67,12 @@ static inline __m128i bf16_narrow(vf a) {
 
 static inline __m128i f16_narrow(vf a) {
   return _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* a rounded to f16 or bf16 in registers, as vf_st_* then vf_ld_* give it */
+#define NB_HAVE_ROUND16 1
+static inline vf vf_round16(nb_dtype dt, vf a) {
+  return dt == NB_F16 ? _mm256_cvtph_ps(f16_narrow(a)) : bf16_widen(bf16_narrow(a));
 }
 
 static inline vf vf_ld_f32(const float *p) { return _mm256_loadu_ps(p); }

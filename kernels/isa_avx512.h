@@ -22,7 +22,7 @@ static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with these two tests. */
+ * (body.h eft_vec), with this range test. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
@@ -30,14 +30,6 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
   __m512 m = _mm512_abs_ps(a);
   return (_mm512_cmp_ps_mask(m, _mm512_set1_ps(lo), _CMP_GE_OQ) &
           _mm512_cmp_ps_mask(m, _mm512_set1_ps(hi), _CMP_LE_OQ)) == 0xffff;
-}
-/* as in isa_avx2.h */
-static inline int vf_decided(vf y, vf res, float k) {
-  __m512 ay = _mm512_abs_ps(y);
-  __m512 pred = _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_castps_si512(ay), _mm512_set1_epi32(1)));
-  __m512 h = _mm512_mul_ps(_mm512_sub_ps(ay, pred), _mm512_set1_ps(0.5f));
-  __m512 w = _mm512_fmadd_ps(ay, _mm512_set1_ps(k), _mm512_abs_ps(res));
-  return _mm512_cmp_ps_mask(w, h, _CMP_LT_OQ) == 0xffff;
 }
 
 /* Halves added down to one lane: a tree of depth 4. */
@@ -87,6 +79,12 @@ static inline __m512i bf16_narrow2(vf lo, vf hi) {
 
 static inline __m256i f16_narrow(vf a) {
   return _mm512_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* as in isa_avx2.h */
+#define NB_HAVE_ROUND16 1
+static inline vf vf_round16(nb_dtype dt, vf a) {
+  return dt == NB_F16 ? _mm512_cvtph_ps(f16_narrow(a)) : bf16_widen(bf16_narrow(a));
 }
 
 static inline vf vf_ld_f32(const float *p) { return _mm512_loadu_ps(p); }

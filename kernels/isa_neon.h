@@ -28,21 +28,13 @@ static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
 static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with these two tests. */
+ * (body.h eft_vec), with this range test. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return vabsq_f32(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   uint32x4_t in = vandq_u32(vcageq_f32(a, vdupq_n_f32(lo)), vcaleq_f32(a, vdupq_n_f32(hi)));
   return vminvq_u32(in) == 0xffffffffu;
-}
-/* as in isa_avx2.h */
-static inline int vf_decided(vf y, vf res, float k) {
-  float32x4_t ay = vabsq_f32(y);
-  float32x4_t pred = vreinterpretq_f32_u32(vsubq_u32(vreinterpretq_u32_f32(ay), vdupq_n_u32(1)));
-  float32x4_t h = vmulq_n_f32(vsubq_f32(ay, pred), 0.5f);
-  float32x4_t w = vfmaq_f32(vabsq_f32(res), ay, vdupq_n_f32(k));
-  return vminvq_u32(vcltq_f32(w, h)) == 0xffffffffu;
 }
 /* (a0 + a1) + (a2 + a3), the same tree as the scalar ISA. */
 static inline float vf_hsum(vf a) { return vpadds_f32(vget_low_f32(vpaddq_f32(a, a))); }
