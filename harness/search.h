@@ -18,7 +18,7 @@ typedef struct {
   float *x, *g, *b;         /* the row (d values each; b NULL for RMSNorm) */
   size_t evals, restarts;   /* over all threads */
   double mid;               /* accurate kernels: distance of the closest output to a midpoint (ulps) */
-  int miss;                 /* accurate kernels: some output not correctly rounded */
+  int miss;                 /* accurate kernels into f32/f16/bf16: some output not correctly rounded */
 } nb_worst;
 
 /* Searches for `seconds` on `jobs` threads (independent climbers, seeds
