@@ -187,6 +187,7 @@ typedef struct {
   float rh, rl, kf;
   int h16;                  /* 16-bit outputs: a float path first (half_vec) */
   float r32, m32, ky16, k16, kx16, kg16;
+  int kmid;                 /* RMSNorm's half_vec: k16 in 2^-24 ulps, rounded up */
   const void *g, *b;        /* for the exact fallback */
   nb_xrow *xr;
 } npar;
@@ -369,15 +370,24 @@ NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, 
   if (np->center) xv = vf_sub(xv, vf_set1(np->m32));
   vf p = vf_mul(xv, gv);
   if (!vf_all_abs_in(p, 0x1p-60f, 0x1p60f)) return 0;
-  vf y = vf_mul(p, vf_set1(np->r32)), e;
-  if (np->center) {
-    vf ap = vf_abs(y);
-    if (bv) y = vf_add(y, *bv);
-    vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
-    e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
-  } else {
-    e = vf_mul(y, vf_set1(np->k16));
+  vf y = vf_mul(p, vf_set1(np->r32));
+  if (!np->center) {
+    /* RMSNorm: E = k16 |y| is below k16 2^24 = kmid units of 2^-bits ulps
+     * of the format at y (bits + the format's precision = 24, for bf16 and
+     * f16 alike), and the nearest midpoint is |low bits - tie| units away
+     * (or a quarter ulp, across a binade edge). So y far enough from a tie
+     * in its own low bits rounds as the exact result: the store's rounding
+     * of y is the output. f16 only in its normal range below 2^15, where its
+     * ulp follows the float's exponent; bf16 has the float's range. */
+    if (dt == NB_F16 && !vf_all_abs_in(y, 0x1p-14f, 0x1p15f)) return 0;
+    if (!vf_far_from_mid(y, dt == NB_BF16 ? 16 : 13, np->kmid)) return 0;
+    *out = y;
+    return 1;
   }
+  vf ap = vf_abs(y);
+  if (bv) y = vf_add(y, *bv);
+  vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
+  vf e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
   vf lo = round16(dt, vf_sub(y, e)), hi = round16(dt, vf_add(y, e));
   if (!vf_same(lo, hi)) return 0;
   *out = lo;
@@ -893,6 +903,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
        * y -+ E in float */
       p.r32 = (float)p.r64;
       p.k16 = (float)((rho + 4 * 0x1p-24) * 1.01 * (1 + 0x1p-18));
+      p.kmid = (int)ceil((double)p.k16 * 0x1p24);
       p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f;
 #endif
     }

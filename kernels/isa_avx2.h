@@ -22,7 +22,7 @@ static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with this range test. */
+ * (body.h eft_vec, half_vec), with these tests. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
@@ -32,6 +32,15 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
                             _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
   return _mm256_movemask_ps(in) == 0xff;
 }
+/* every lane's low `bits` bits (the part a 16-bit rounding drops: 16 for
+ * bf16, 13 for f16) differ from the tie pattern 1 << (bits - 1) by more
+ * than k: y is more than k 2^-bits ulps of the format from a midpoint */
+static inline int vf_far_from_mid(vf y, int bits, int k) {
+  __m256i m = _mm256_and_si256(_mm256_castps_si256(y), _mm256_set1_epi32((1 << bits) - 1));
+  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(1 << (bits - 1))));
+  return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(d, _mm256_set1_epi32(k)))) == 0xff;
+}
+
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
 static inline float vf_hsum(vf a) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));

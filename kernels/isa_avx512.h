@@ -22,7 +22,7 @@ static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with this range test. */
+ * (body.h eft_vec, half_vec), with these tests. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
@@ -30,6 +30,13 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
   __m512 m = _mm512_abs_ps(a);
   return (_mm512_cmp_ps_mask(m, _mm512_set1_ps(lo), _CMP_GE_OQ) &
           _mm512_cmp_ps_mask(m, _mm512_set1_ps(hi), _CMP_LE_OQ)) == 0xffff;
+}
+
+/* as in isa_avx2.h */
+static inline int vf_far_from_mid(vf y, int bits, int k) {
+  __m512i m = _mm512_and_si512(_mm512_castps_si512(y), _mm512_set1_epi32((1 << bits) - 1));
+  __m512i d = _mm512_abs_epi32(_mm512_sub_epi32(m, _mm512_set1_epi32(1 << (bits - 1))));
+  return _mm512_cmpgt_epi32_mask(d, _mm512_set1_epi32(k)) == 0xffff;
 }
 
 /* Halves added down to one lane: a tree of depth 4. */

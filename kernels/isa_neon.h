@@ -28,13 +28,19 @@ static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
 static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec), with this range test. */
+ * (body.h eft_vec, half_vec), with these tests. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return vabsq_f32(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */
 static inline int vf_all_abs_in(vf a, float lo, float hi) {
   uint32x4_t in = vandq_u32(vcageq_f32(a, vdupq_n_f32(lo)), vcaleq_f32(a, vdupq_n_f32(hi)));
   return vminvq_u32(in) == 0xffffffffu;
+}
+/* as in isa_avx2.h */
+static inline int vf_far_from_mid(vf y, int bits, int k) {
+  int32x4_t m = vreinterpretq_s32_u32(vandq_u32(vreinterpretq_u32_f32(y), vdupq_n_u32((1u << bits) - 1)));
+  int32x4_t d = vabsq_s32(vsubq_s32(m, vdupq_n_s32(1 << (bits - 1))));
+  return vminvq_u32(vcgtq_s32(d, vdupq_n_s32(k))) == 0xffffffffu;
 }
 /* (a0 + a1) + (a2 + a3), the same tree as the scalar ISA. */
 static inline float vf_hsum(vf a) { return vpadds_f32(vget_low_f32(vpaddq_f32(a, a))); }
