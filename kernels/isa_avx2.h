@@ -32,13 +32,29 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
                             _mm256_cmp_ps(m, _mm256_set1_ps(hi), _CMP_LE_OQ));
   return _mm256_movemask_ps(in) == 0xff;
 }
-/* every lane's low `bits` bits (the part a 16-bit rounding drops: 16 for
- * bf16, 13 for f16) differ from the tie pattern 1 << (bits - 1) by more
- * than k: y is more than k 2^-bits ulps of the format from a midpoint */
-static inline int vf_far_from_mid(vf y, int bits, int k) {
+/* Every lane's y (normal, |y| in [2^-103, 2^126]) lies more than |e| from
+ * the nearest rounding midpoint of a 16-bit format that drops the low
+ * `bits` bits of a float (16: bf16, 13: f16; in f16's normal range). In
+ * units of 2^(ey - 23), ey the exponent of y: the midpoints of y's binade
+ * are |low bits - 2^(bits-1)| units away, those beyond its edges at least
+ * 2^(bits-2) (a quarter of the format's ulp); |e| 2^(23 - ey) is exact, the
+ * power of two made from y's exponent field. */
+/* The same when |e| is below k units whatever y's exponent (RMSNorm's
+ * relative E): the low bits alone decide. */
+static inline int vf_low_bits_far(vf y, int bits, int k) {
   __m256i m = _mm256_and_si256(_mm256_castps_si256(y), _mm256_set1_epi32((1 << bits) - 1));
   __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(1 << (bits - 1))));
   return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(d, _mm256_set1_epi32(k)))) == 0xff;
+}
+static inline int vf_far_from_mid(vf y, vf e, int bits) {
+  __m256i u = _mm256_castps_si256(y);
+  __m256 scale = _mm256_castsi256_ps(
+      _mm256_sub_epi32(_mm256_set1_epi32((int)(277u << 23)), _mm256_and_si256(u, _mm256_set1_epi32(0x7f800000))));
+  __m256 units = _mm256_mul_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), e), scale);
+  __m256i m = _mm256_and_si256(u, _mm256_set1_epi32((1 << bits) - 1));
+  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(1 << (bits - 1))));
+  d = _mm256_min_epi32(d, _mm256_set1_epi32(1 << (bits - 2)));
+  return _mm256_movemask_ps(_mm256_cmp_ps(_mm256_cvtepi32_ps(d), units, _CMP_GT_OQ)) == 0xff;
 }
 
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */
@@ -76,12 +92,6 @@ static inline __m128i bf16_narrow(vf a) {
 
 static inline __m128i f16_narrow(vf a) {
   return _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-/* a rounded to f16 or bf16 in registers, as vf_st_* then vf_ld_* give it */
-#define NB_HAVE_ROUND16 1
-static inline vf vf_round16(nb_dtype dt, vf a) {
-  return dt == NB_F16 ? _mm256_cvtph_ps(f16_narrow(a)) : bf16_widen(bf16_narrow(a));
 }
 
 static inline vf vf_ld_f32(const float *p) { return _mm256_loadu_ps(p); }
