@@ -341,41 +341,55 @@ NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
 #endif
 
 #ifdef NB_HAVE_FMA
+/* x rounded into the 16-bit format dt, as a float (exact): the store and
+ * load the kernel uses anyway, through a buffer. */
+NB_INLINE vf round16(nb_dtype dt, vf v) {
+  if (dt == NB_F32) return v; /* never called so: keeps f32 loads off the 16-bit buffer */
+  uint16_t b[NB_W];
+  st(dt, b, 0, v);
+  return ld(dt, b, 0);
+}
+
 /* 16-bit outputs in float: an 8- or 11-bit result needs far less than a
  * double. RMSNorm y = (x g) r32; LayerNorm y = ((x - m32) g) r32 + b with
  * m32 = mu1 + c in float. The bound (accurate_row derives the constants):
  * RMSNorm E = k16 |y|; LayerNorm E = ky16 |y| + k16 |P| + |g| (kx16
  * |x - m32| + kg16), P = ((x - m32) g) r32, the last term the numerator's
- * absolute error (each with a margin for the roundings of y -+ E, which
- * this test no longer makes). If y lies farther than E from every rounding
- * midpoint of the format (vf_far_from_mid, vf_low_bits_far: from y's own
- * bits), the exact result rounds as y does, and the store's rounding of y
- * is the output.
- * Only for vectors whose products lie in [2^-60, 2^60] (r32 in [2^-60,
- * 2^60], checked per row), where every float here is normal or exact, and
- * y in the range where the test holds (bf16: [2^-100, 2^120]; f16: its
- * normal range below 2^15, where its ulp follows the float's exponent);
- * returns 0 (the double path decides) otherwise. */
+ * absolute error; E includes the float roundings of y -+ E. f16: y - E and
+ * y + E rounded into the format alike decide the output (F16C rounds and
+ * widens in two instructions). bf16: y farther than E from every rounding
+ * midpoint (vf_low_bits_far, vf_far_from_mid: from y's own bits) rounds as
+ * the exact result, so the store's rounding of y is the output; for bf16
+ * that is cheaper than two roundings. Only for vectors whose products lie
+ * in [2^-60, 2^60] (r32 in [2^-60, 2^60], checked per row), where every
+ * float here is normal or exact; returns 0 (the double path decides)
+ * otherwise. */
 NB_INLINE int half_vec(nb_dtype dt, vf xv, vf gv, const vf *bv, const npar *np, vf *out) {
   if (np->center) xv = vf_sub(xv, vf_set1(np->m32));
   vf p = vf_mul(xv, gv);
   if (!vf_all_abs_in(p, 0x1p-60f, 0x1p60f)) return 0;
-  vf y = vf_mul(p, vf_set1(np->r32));
-  const int f16 = dt == NB_F16, bits = f16 ? 13 : 16;
-  if (!np->center) {
-    /* RMSNorm: |y| in [2^-120, 2^120] (bf16 needs no check) and E below
-     * k16 2^24 units whatever y's exponent: the low bits alone decide */
-    if (f16 && !vf_all_abs_in(y, 0x1p-14f, 0x1p15f)) return 0;
-    if (!vf_low_bits_far(y, bits, np->kmid)) return 0;
-    *out = y;
+  vf y = vf_mul(p, vf_set1(np->r32)), e;
+  if (np->center) {
+    vf ap = vf_abs(y);
+    if (bv) y = vf_add(y, *bv);
+    vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
+    e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
+  } else {
+    e = vf_mul(y, vf_set1(np->k16));
+  }
+  if (dt == NB_F16) {
+    vf lo = round16(dt, vf_sub(y, e)), hi = round16(dt, vf_add(y, e));
+    if (!vf_same(lo, hi)) return 0;
+    *out = lo;
     return 1;
   }
-  vf ap = vf_abs(y);
-  if (bv) y = vf_add(y, *bv);
-  vf en = vf_mul(vf_abs(gv), vf_fma(vf_abs(xv), vf_set1(np->kx16), vf_set1(np->kg16)));
-  vf e = vf_fma(vf_abs(y), vf_set1(np->ky16), vf_fma(ap, vf_set1(np->k16), en));
-  if (!vf_all_abs_in(y, f16 ? 0x1p-14f : 0x1p-100f, f16 ? 0x1p15f : 0x1p120f)) return 0;
-  if (!vf_far_from_mid(y, e, bits)) return 0;
+  if (!np->center) {
+    /* RMSNorm: y in [2^-120, 2^120] and E below k16 2^24 units whatever
+     * y's exponent: the low bits alone decide */
+    if (!vf_low_bits_far(y, np->kmid)) return 0;
+  } else if (!vf_all_abs_in(y, 0x1p-100f, 0x1p120f) || !vf_far_from_mid(y, e)) {
+    return 0;
+  }
   *out = y;
   return 1;
 }

@@ -33,28 +33,26 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
   return _mm256_movemask_ps(in) == 0xff;
 }
 /* Every lane's y (normal, |y| in [2^-103, 2^126]) lies more than |e| from
- * the nearest rounding midpoint of a 16-bit format that drops the low
- * `bits` bits of a float (16: bf16, 13: f16; in f16's normal range). In
- * units of 2^(ey - 23), ey the exponent of y: the midpoints of y's binade
- * are |low bits - 2^(bits-1)| units away, those beyond its edges at least
- * 2^(bits-2) (a quarter of the format's ulp); |e| 2^(23 - ey) is exact, the
- * power of two made from y's exponent field. */
-/* The same when |e| is below k units whatever y's exponent (RMSNorm's
- * relative E): the low bits alone decide. */
-static inline int vf_low_bits_far(vf y, int bits, int k) {
-  __m256i m = _mm256_and_si256(_mm256_castps_si256(y), _mm256_set1_epi32((1 << bits) - 1));
-  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(1 << (bits - 1))));
-  return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(d, _mm256_set1_epi32(k)))) == 0xff;
-}
-static inline int vf_far_from_mid(vf y, vf e, int bits) {
+ * the nearest bf16 rounding midpoint. In units of 2^(ey - 23), ey the
+ * exponent of y: the midpoints of y's binade are |low 16 bits - 2^15| units
+ * away, those beyond its edges at least 2^14 (a quarter of bf16's ulp);
+ * |e| 2^(23 - ey) is exact, the power of two made from y's exponent field. */
+static inline int vf_far_from_mid(vf y, vf e) {
   __m256i u = _mm256_castps_si256(y);
   __m256 scale = _mm256_castsi256_ps(
       _mm256_sub_epi32(_mm256_set1_epi32((int)(277u << 23)), _mm256_and_si256(u, _mm256_set1_epi32(0x7f800000))));
   __m256 units = _mm256_mul_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), e), scale);
-  __m256i m = _mm256_and_si256(u, _mm256_set1_epi32((1 << bits) - 1));
-  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(1 << (bits - 1))));
-  d = _mm256_min_epi32(d, _mm256_set1_epi32(1 << (bits - 2)));
+  __m256i m = _mm256_and_si256(u, _mm256_set1_epi32(0xffff));
+  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(0x8000)));
+  d = _mm256_min_epi32(d, _mm256_set1_epi32(0x4000));
   return _mm256_movemask_ps(_mm256_cmp_ps(_mm256_cvtepi32_ps(d), units, _CMP_GT_OQ)) == 0xff;
+}
+/* The same when |e| is below k units whatever y's exponent (RMSNorm's
+ * relative E): the low 16 bits alone decide. */
+static inline int vf_low_bits_far(vf y, int k) {
+  __m256i m = _mm256_and_si256(_mm256_castps_si256(y), _mm256_set1_epi32(0xffff));
+  __m256i d = _mm256_abs_epi32(_mm256_sub_epi32(m, _mm256_set1_epi32(0x8000)));
+  return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(d, _mm256_set1_epi32(k)))) == 0xff;
 }
 
 /* ((0+4) + (2+6)) + ((1+5) + (3+7)): a tree of depth 3. */

@@ -33,20 +33,20 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
 }
 
 /* as in isa_avx2.h */
-static inline int vf_low_bits_far(vf y, int bits, int k) {
-  __m512i m = _mm512_and_si512(_mm512_castps_si512(y), _mm512_set1_epi32((1 << bits) - 1));
-  __m512i d = _mm512_abs_epi32(_mm512_sub_epi32(m, _mm512_set1_epi32(1 << (bits - 1))));
-  return _mm512_cmpgt_epi32_mask(d, _mm512_set1_epi32(k)) == 0xffff;
-}
-static inline int vf_far_from_mid(vf y, vf e, int bits) {
+static inline int vf_far_from_mid(vf y, vf e) {
   __m512i u = _mm512_castps_si512(y);
   __m512 scale = _mm512_castsi512_ps(
       _mm512_sub_epi32(_mm512_set1_epi32((int)(277u << 23)), _mm512_and_si512(u, _mm512_set1_epi32(0x7f800000))));
   __m512 units = _mm512_mul_ps(_mm512_abs_ps(e), scale);
-  __m512i m = _mm512_and_si512(u, _mm512_set1_epi32((1 << bits) - 1));
-  __m512i d = _mm512_abs_epi32(_mm512_sub_epi32(m, _mm512_set1_epi32(1 << (bits - 1))));
-  d = _mm512_min_epi32(d, _mm512_set1_epi32(1 << (bits - 2)));
+  __m512i m = _mm512_and_si512(u, _mm512_set1_epi32(0xffff));
+  __m512i d = _mm512_abs_epi32(_mm512_sub_epi32(m, _mm512_set1_epi32(0x8000)));
+  d = _mm512_min_epi32(d, _mm512_set1_epi32(0x4000));
   return _mm512_cmp_ps_mask(_mm512_cvtepi32_ps(d), units, _CMP_GT_OQ) == 0xffff;
+}
+static inline int vf_low_bits_far(vf y, int k) {
+  __m512i m = _mm512_and_si512(_mm512_castps_si512(y), _mm512_set1_epi32(0xffff));
+  __m512i d = _mm512_abs_epi32(_mm512_sub_epi32(m, _mm512_set1_epi32(0x8000)));
+  return _mm512_cmpgt_epi32_mask(d, _mm512_set1_epi32(k)) == 0xffff;
 }
 
 /* Halves added down to one lane: a tree of depth 4. */

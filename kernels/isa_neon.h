@@ -37,18 +37,18 @@ static inline int vf_all_abs_in(vf a, float lo, float hi) {
   return vminvq_u32(in) == 0xffffffffu;
 }
 /* as in isa_avx2.h */
-static inline int vf_low_bits_far(vf y, int bits, int k) {
-  int32x4_t m = vreinterpretq_s32_u32(vandq_u32(vreinterpretq_u32_f32(y), vdupq_n_u32((1u << bits) - 1)));
-  int32x4_t d = vabsq_s32(vsubq_s32(m, vdupq_n_s32(1 << (bits - 1))));
-  return vminvq_u32(vcgtq_s32(d, vdupq_n_s32(k))) == 0xffffffffu;
-}
-static inline int vf_far_from_mid(vf y, vf e, int bits) {
+static inline int vf_far_from_mid(vf y, vf e) {
   uint32x4_t u = vreinterpretq_u32_f32(y);
   float32x4_t scale = vreinterpretq_f32_u32(vsubq_u32(vdupq_n_u32(277u << 23), vandq_u32(u, vdupq_n_u32(0x7f800000))));
   float32x4_t units = vmulq_f32(vabsq_f32(e), scale);
-  int32x4_t m = vreinterpretq_s32_u32(vandq_u32(u, vdupq_n_u32((1u << bits) - 1)));
-  int32x4_t d = vminq_s32(vabsq_s32(vsubq_s32(m, vdupq_n_s32(1 << (bits - 1)))), vdupq_n_s32(1 << (bits - 2)));
+  int32x4_t m = vreinterpretq_s32_u32(vandq_u32(u, vdupq_n_u32(0xffffu)));
+  int32x4_t d = vminq_s32(vabsq_s32(vsubq_s32(m, vdupq_n_s32(0x8000))), vdupq_n_s32(0x4000));
   return vminvq_u32(vcgtq_f32(vcvtq_f32_s32(d), units)) == 0xffffffffu;
+}
+static inline int vf_low_bits_far(vf y, int k) {
+  int32x4_t m = vreinterpretq_s32_u32(vandq_u32(vreinterpretq_u32_f32(y), vdupq_n_u32(0xffffu)));
+  int32x4_t d = vabsq_s32(vsubq_s32(m, vdupq_n_s32(0x8000)));
+  return vminvq_u32(vcgtq_s32(d, vdupq_n_s32(k))) == 0xffffffffu;
 }
 /* (a0 + a1) + (a2 + a3), the same tree as the scalar ISA. */
 static inline float vf_hsum(vf a) { return vpadds_f32(vget_low_f32(vpaddq_f32(a, a))); }
