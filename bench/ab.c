@@ -48,8 +48,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "nb_ab: error: want D in [1, 2^24], a working set in bytes (>= 256, e.g. 512K) and 3-1000 rounds\n");
     return 2;
   }
-  const nb_kernel *ks[2] = {kernel_in(argv[1], argv[3]), kernel_in(argv[2], argv[3])};
-  if (!ks[0] || !ks[1]) return 2;
+  const nb_kernel *ks[2] = {kernel_in(argv[1], argv[3]), NULL};
+  if (!ks[0] || !(ks[1] = kernel_in(argv[2], argv[3]))) return 2;
   if (!nb_kernel_runs_here(ks[0]) || !nb_kernel_runs_here(ks[1])) {
     fprintf(stderr, "nb_ab: error: %s does not run on this CPU\n", argv[3]);
     return 2;
