@@ -3,9 +3,10 @@
  * rounds, ratio with its 95% bootstrap interval). `normbench compare`
  * compares two kernels of one build; this compares a kernel before and
  * after a change, which is how the README measures a change to a kernel
- * whose name it keeps. Each library is dlopen'ed on its own (RTLD_LOCAL |
- * RTLD_DEEPBIND: each sees its own symbols) and asked for the kernel by
- * name; outputs are not compared here (the tests do that).
+ * whose name it keeps. Each library is dlopen'ed on its own (RTLD_LOCAL:
+ * neither one's symbols reach the other, so each resolves to itself) and
+ * asked for the kernel by name; outputs are not compared here (the tests
+ * do that).
  *
  * usage: nb_ab LIB_A LIB_B KERNEL [D [WORKING_SET [ROUNDS]]]
  * e.g.   nb_ab old/build/kernels/libnormbench.so build/kernels/libnormbench.so \
@@ -23,7 +24,7 @@
 typedef const nb_kernel *find_fn(const char *);
 
 static const nb_kernel *kernel_in(const char *lib, const char *name) {
-  void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     fprintf(stderr, "nb_ab: error: cannot load '%s': %s\n", lib, dlerror());
     return NULL;
