@@ -43,9 +43,13 @@ int main(int argc, char **argv) {
   char *end = NULL;
   size_t d = argc > 4 ? strtoul(argv[4], &end, 10) : 4096;
   nb_ws ws = {NB_WS_BYTES, 512u << 10, 0};
-  unsigned rounds = argc > 6 ? (unsigned)strtoul(argv[6], NULL, 10) : 31;
-  if ((argc > 4 && (*end || d == 0 || d > (1u << 24))) || (argc > 5 && (nb_ws_parse(argv[5], &ws) || ws.kind != NB_WS_BYTES)) ||
-      rounds < 3 || rounds > 1000) {
+  int bad_d = argc > 4 && (*end || d == 0 || d > (1u << 24));
+  unsigned long rounds = 31;
+  if (argc > 6) {
+    rounds = strtoul(argv[6], &end, 10);
+    if (*end) rounds = 0;
+  }
+  if (bad_d || (argc > 5 && (nb_ws_parse(argv[5], &ws) || ws.kind != NB_WS_BYTES)) || rounds < 3 || rounds > 1000) {
     fprintf(stderr, "nb_ab: error: want D in [1, 2^24], a working set in bytes (>= 256, e.g. 512K) and 3-1000 rounds\n");
     return 2;
   }
@@ -62,7 +66,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   nb_workload *wk[2] = {&w, &w};
-  nb_measure_opts o = {rounds, 0.01, 0};
+  nb_measure_opts o = {(unsigned)rounds, 0.01, 0};
   nb_interleaved r;
   char err[256];
   int cpu = nb_pin_thread(-1);
@@ -71,8 +75,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   nb_ratio q = nb_interleaved_ratio(&r, wk, 0, 1);
-  printf("%s, D = %zu, %zu rows (x + y %zu bytes), %u rounds, pinned to CPU %d\n", argv[3], d, rows, ws.bytes, rounds,
-         cpu);
+  char pin[32] = "not pinned";
+  if (cpu >= 0) snprintf(pin, sizeof pin, "pinned to CPU %d", cpu);
+  printf("%s, D = %zu, %zu rows (x + y %zu bytes), %lu rounds, %s\n", argv[3], d, rows, ws.bytes, rounds, pin);
   for (int i = 0; i < 2; i++)
     printf("%s  %-50s %12.1f ns/call  %8.2f GB/s%s\n", i ? "B" : "A", argv[1 + i], r.st[i].median,
            r.bytes[i] / r.st[i].median, r.noisy[i] ? "  NOISY" : "");

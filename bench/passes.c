@@ -10,7 +10,7 @@
  * Last, the round trip of a hand-off to a thread pinned to another CPU and
  * back (an atomic counter each way, as normbench's --threads team does it):
  * the floor under any multi-threaded call.
- * Usage: nb_passes [D]   (default 4096; x86-64 with AVX-512 only) */
+ * Usage: nb_passes [D]   (default 4096, a multiple of 64; x86-64 with AVX-512 only) */
 #include "timer.h"
 
 #include <pthread.h>
@@ -18,7 +18,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -65,9 +64,12 @@ static double core_ghz(void) {
 }
 
 static _Atomic unsigned go, done;
+static _Atomic int pinned; /* the responder: 1 on its CPU, -1 could not pin */
 
 static void *responder(void *cpu) {
-  nb_pin_thread((int)(intptr_t)cpu);
+  int want = (int)(intptr_t)cpu;
+  atomic_store(&pinned, nb_pin_thread(want) == want ? 1 : -1);
+  if (atomic_load(&pinned) < 0) return NULL;
   for (unsigned seen = 0;;) {
     while (atomic_load(&go) == seen) _mm_pause();
     seen = atomic_load(&go);
@@ -76,11 +78,16 @@ static void *responder(void *cpu) {
   }
 }
 
-/* median of 5 timings of 2^18 round trips to the next CPU, in ns */
-static double handoff_ns(int cpu) {
+/* median of 5 timings of 2^18 round trips to CPU other, in ns; -1 if the
+ * responder cannot run there */
+static double handoff_ns(int other) {
   pthread_t t;
-  if (pthread_create(&t, NULL, responder, (void *)(intptr_t)((cpu + 1) % (int)sysconf(_SC_NPROCESSORS_ONLN))))
+  if (pthread_create(&t, NULL, responder, (void *)(intptr_t)other)) return -1;
+  while (!atomic_load(&pinned)) _mm_pause();
+  if (atomic_load(&pinned) < 0) {
+    pthread_join(t, NULL);
     return -1;
+  }
   double ns[5];
   for (int k = 0; k < 5; k++) {
     uint64_t t0 = nb_gettime_ns();
@@ -103,8 +110,9 @@ static double handoff_ns(int cpu) {
 }
 
 int main(int argc, char **argv) {
-  size_t d = argc > 1 ? strtoul(argv[1], NULL, 10) : 4096;
-  if (d < 64 || d % 64 || d > (1u << 24)) {
+  char *end = NULL;
+  size_t d = argc > 1 ? strtoul(argv[1], &end, 10) : 4096;
+  if (argc > 2 || (end && *end) || d < 64 || d % 64 || d > (1u << 24)) {
     fprintf(stderr, "nb_passes: error: D must be a multiple of 64 in [64, 2^24]\n");
     return 2;
   }
@@ -113,7 +121,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "nb_passes: error: this CPU has no AVX-512F\n");
     return 2;
   }
+  /* a second CPU this process may use, for the hand-off (before pinning) */
+  cpu_set_t allowed;
+  int other = -1;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0)
+    for (int c = 0; c < CPU_SETSIZE && other < 0; c++)
+      if (CPU_ISSET(c, &allowed) && c != sched_getcpu()) other = c;
   int cpu = nb_pin_thread(-1);
+  if (other == cpu) other = -1;
   const nb_clock *clk = nb_clock_init();
   double ghz = core_ghz();
   printf("nb_passes: D = %zu f32, core clock %.2f GHz (dependent adds), timer %s\n", d, ghz, clk->name);
@@ -154,8 +169,11 @@ int main(int argc, char **argv) {
     }
     free(x), free(y), free(g);
   }
-  if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-    printf("hand-off to another CPU and back: %.0f ns (median of 5 x 2^18 round trips)\n", handoff_ns(cpu < 0 ? 0 : cpu));
+  double h = other >= 0 && cpu >= 0 ? handoff_ns(other) : -1;
+  if (h > 0)
+    printf("hand-off to CPU %d and back: %.0f ns (median of 5 x 2^18 round trips)\n", other, h);
+  else
+    printf("hand-off: not measured (no second CPU this process may run on)\n");
   return 0;
 }
 #else

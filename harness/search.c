@@ -60,13 +60,15 @@ static eval evaluate(const climber *c, const float *x, const float *g, const flo
   if (nb_case_run(&cs, c->k, &m) == 0 && m.rows_checked == 1 && m.bound > 0) {
     e = (eval){isfinite(m.bound) ? m.max_checked / m.bound : 0, m.max_err, m.bound, cs.kappa[0], INFINITY,
                m.worst_idx, 0};
-    if (c->k->algo == NB_ACCURATE) { /* closeness to a midpoint: -log2(distance) */
+    /* Accurate kernels into f32/f16/bf16 promise correct rounding: the
+     * score is the closeness of an exact output to a midpoint of that
+     * format, -log2(distance). The quantized ones (int8 steps, e4m3)
+     * promise their bound (an exact tie is 0.5 step either way): they are
+     * searched by error over bound, as every other kernel. */
+    if (c->k->algo == NB_ACCURATE && !nb_op_quantized(c->k->op)) {
       size_t at = 0;
       e.mid = closest_mid(&cs, &at);
-      /* correct rounding is the promise of the f32/f16/bf16 outputs; the
-       * quantized ones (int8 steps, e4m3) promise their bound, which the
-       * score above holds them to (an exact tie is 0.5 step either way) */
-      e.miss = !nb_op_quantized(c->k->op) && m.n_cr < m.n;
+      e.miss = m.n_cr < m.n;
       e.score = e.miss ? 1e9 : -log2(e.mid + 0x1p-60);
       e.idx = e.miss ? m.miss_idx : at;
     }

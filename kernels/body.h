@@ -320,7 +320,7 @@ NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x,
  * y1 = fl(t + fl(lo - E)) and y2 = fl(t + fl(lo + E)), E = fl(kf |t|).
  * Rounding is monotonic, so y1 == y2 is the correctly rounded y. E covers
  * err (|y| <= |t| (1 + 2^-22)) and the roundings of lo -+ E and of E
- * (|lo| <= 3.01 2^-24 |t|, so each is below 2^-47 |t|): kf = (rho +
+ * (|lo| <= 3.01 2^-24 |t|, so each is below 2^-46 |t|): kf = (rho +
  * 2^-45) 1.01 + 2^-44 leaves a margin over both. In the range above every
  * value here is normal or E dominates its rounding. Returns 0 (the double
  * path decides) for any other vector. */
