@@ -11,6 +11,7 @@
  * back (an atomic counter each way, as normbench's --threads team does it):
  * the floor under any multi-threaded call.
  * Usage: nb_passes [D]   (default 4096, a multiple of 64; x86-64 with AVX-512 only) */
+#include "stats.h"
 #include "timer.h"
 
 #include <pthread.h>
@@ -100,13 +101,7 @@ static double handoff_ns(int other) {
   }
   atomic_store(&go, ~0u);
   pthread_join(t, NULL);
-  for (int i = 0; i < 5; i++) /* sort for the median */
-    for (int j = i + 1; j < 5; j++)
-      if (ns[j] < ns[i]) {
-        double x = ns[i];
-        ns[i] = ns[j], ns[j] = x;
-      }
-  return ns[2];
+  return nb_median(ns, 5);
 }
 
 int main(int argc, char **argv) {
