@@ -8,6 +8,7 @@
 #ifndef NB_BODY_H
 #define NB_BODY_H
 
+#include <float.h>
 #include <string.h>
 
 #define NB_INLINE static inline __attribute__((always_inline))
@@ -183,8 +184,9 @@ typedef struct {
   float mu, r;
   double mu1, c, r64;
   double ky, kp, kru, krdc; /* E = ky |y| + kp |t g r| + |g| (kru |x - mu1| + krdc) */
-  int eft;                  /* RMSNorm into f32: float products first (eft_vec) */
+  int eft;                  /* f32 outputs: float paths first (eft_vec, eft_ln_vec) */
   float rh, rl, kf;
+  float mh, ml, kt, kS, kg; /* eft_ln_vec's mean and bound */
   int h16;                  /* 16-bit outputs: a float path first (half_vec) */
   float r32, m32, ky16, k16, kx16, kg16;
   int kmid;                 /* RMSNorm's half_vec: k16 2^24 rounded up */
@@ -327,14 +329,61 @@ NB_INLINE void accurate_inplace_check(nb_dtype dt, const npar *p, const void *x,
 NB_INLINE int eft_vec(vf xv, vf gv, const npar *np, vf *out) {
   vf p = vf_mul(xv, gv);
   if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
-  const vf rh = vf_set1(np->rh), zero = vf_zero();
-  vf e = vf_fma(xv, gv, vf_sub(zero, p));
+  const vf rh = vf_set1(np->rh);
+  vf e = vf_fms(xv, gv, p);
   vf t = vf_mul(p, rh);
-  vf te = vf_fma(p, rh, vf_sub(zero, t));
+  vf te = vf_fms(p, rh, t);
   vf lo = vf_fma(p, vf_set1(np->rl), vf_fma(e, rh, te));
   vf E = vf_mul(vf_abs(t), vf_set1(np->kf));
   vf y1 = vf_add(t, vf_sub(lo, E)), y2 = vf_add(t, vf_add(lo, E));
   if (!vf_same(y1, y2)) return 0;
+  *out = y1;
+  return 1;
+}
+#endif
+
+#ifdef NB_HAVE_FMA
+/* a + b = s + err exactly (Knuth's TwoSum: no ordering of |a|, |b|) */
+NB_INLINE vf two_sum(vf a, vf b, vf *err) {
+  vf s = vf_add(a, b), bp = vf_sub(s, a), ap = vf_sub(s, bp);
+  *err = vf_add(vf_sub(a, ap), vf_sub(b, bp));
+  return s;
+}
+
+/* Accurate LayerNorm into f32 without leaving float (accurate_row derives
+ * the constants; docs/ACCURACY.md the bound). The mean as two floats,
+ * mh + ml = mu1 + c within dmr, and r64 = rh + rl as in eft_vec:
+ * x - mh = s + es exactly (TwoSum), the numerator s + fl(es - ml);
+ * s g = p + pe exactly, q = fl(nl g + pe), then (p + q)(rh + rl) as
+ * t + lo (t + te = p rh exactly); with a bias, t + b = S + Se exactly and
+ * L = fl(lo + Se). E = kt |t| + kS |S| + kg |g| covers every
+ * rounding above, the statistics' error (rho on r, dc on the mean) and the
+ * roundings of L -+ E, so S + fl(L - E) <= y <= S + fl(L + E) and, as in
+ * eft_vec, equal roundings of both ends are the correctly rounded y. Only
+ * for vectors with |s g| in [2^-40, 2^40] (r64 in [2^-40, 2^40], checked
+ * per row): no product there loses bits to underflow that E does not
+ * cover (a sum that underflows is exact). A bias that overflows S leaves
+ * NaN or inf in y1: declined, the double path keeps the special-value
+ * convention. */
+NB_INLINE int eft_ln_vec(vf xv, vf gv, const vf *bv, const npar *np, vf *out) {
+  const vf rh = vf_set1(np->rh);
+  vf es, s = two_sum(xv, vf_set1(-np->mh), &es);
+  vf p = vf_mul(s, gv);
+  if (!vf_all_abs_in(p, 0x1p-40f, 0x1p40f)) return 0;
+  vf nl = vf_sub(es, vf_set1(np->ml));
+  vf q = vf_fma(nl, gv, vf_fms(s, gv, p));
+  vf t = vf_mul(p, rh);
+  vf te = vf_fms(p, rh, t);
+  vf L = vf_fma(p, vf_set1(np->rl), vf_fma(q, rh, te)), S = t;
+  if (bv) {
+    vf se;
+    S = two_sum(t, *bv, &se);
+    L = vf_add(L, se);
+  }
+  vf eg = vf_mul(vf_abs(gv), vf_set1(np->kg));
+  vf E = vf_fma(vf_abs(t), vf_set1(np->kt), vf_fma(vf_abs(S), vf_set1(np->kS), eg));
+  vf y1 = vf_add(S, vf_sub(L, E)), y2 = vf_add(S, vf_add(L, E));
+  if (!vf_same(y1, y2) || (bv && !vf_all_abs_in(y1, 0.0f, FLT_MAX))) return 0;
   *out = y1;
   return 1;
 }
@@ -402,7 +451,7 @@ NB_INLINE vf out_vec(nb_dtype dt, int acc, const npar *p, vf xv, vf gv, const vf
   gv = gain(p, gv);
 #ifdef NB_HAVE_FMA
   vf eo;
-  if (acc && p->eft && eft_vec(xv, gv, p, &eo)) return eo;
+  if (acc && p->eft && (p->center ? eft_ln_vec(xv, gv, bv, p, &eo) : eft_vec(xv, gv, p, &eo))) return eo;
   if (acc && dt != NB_F32 && p->h16 && half_vec(dt, xv, gv, bv, p, &eo)) return eo;
 #endif
   if (acc) return accurate_vec(dt, p, xv, gv, bv, i);
@@ -810,12 +859,32 @@ NB_INLINE void welford_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   normalize_f32(op, dt, x, g, b, y, d, mu, m2, eps, io);
 }
 
+/* accurate LayerNorm's shift mu1: any double keeps its bound, one near
+ * the mean keeps it tight. The mean of 8 evenly spaced elements, so that
+ * one pass of centered sums is enough for most rows (accurate_row). */
+NB_INLINE double shift_estimate(nb_dtype dt, const void *x, size_t d) {
+  size_t n = d < 8 ? d : 8;
+  double s = 0;
+  for (size_t k = 0; k < n; k++) s += ld1(dt, x, k * d / n);
+  return s / (double)n;
+}
+
+/* The least float >= v: bounds that may be subnormal keep rounding up. */
+NB_INLINE float up32(double v) {
+  float f = (float)v;
+  return (double)f < v ? nextafterf(f, INFINITY) : f;
+}
+
 /* accurate: statistics in double, the output correctly rounded (Ziv):
  * the fast path's y with a rigorous bound E, a rounding test, and the
  * exact fallback (exact.c) for outputs it cannot decide. LayerNorm uses the
- * corrected two-pass scheme: mu1 = sum(x)/d, then c = sum(x - mu1)/d and
+ * corrected two-pass scheme with a shift mu1: c = sum(x - mu1)/d and
  * var = sum((x - mu1)^2)/d - c^2; the output uses (x - mu1) - c, so the
- * mean's rounding never reaches the output at the scale of mu.
+ * mean's rounding never reaches the output at the scale of mu. mu1 is
+ * first shift_estimate's (one pass); a row where it lies more than a
+ * standard deviation from the mean (2 c^2 > sum((x - mu1)^2)/d) is summed
+ * again from mu1 + c, and a row that is not finite from mu1 = sum(x)/d
+ * (the special-value outputs as they always were).
  *
  * The bound (u = 2^-53; docs/ACCURACY.md derives it): lane_sums_f64 passes
  * each term through at most h = ceil(D/L) + NB_U + NB_W + log2(L) + 2
@@ -847,9 +916,14 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
   xr.ex.ready = 0; /* the exact statistics: only if an output needs them */
   npar p = {.center = ln, .onep = op == NB_RMSNORM1P, .g = g, .b = ln ? b : NULL, .xr = &xr};
   if (ln) {
-    p.mu1 = lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
+    p.mu1 = shift_estimate(dt, x, d);
     sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
     p.c = s.s1 / dd;
+    if (!(2 * p.c * p.c <= s.s2 / dd)) { /* the shift is off by more than sigma: again from mu1 + c */
+      p.mu1 = isfinite(s.s2) ? p.mu1 + p.c : lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
+      s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
+      p.c = s.s1 / dd;
+    }
     double s2d = s.s2 / dd, m2 = s2d - p.c * p.c;
     if (m2 < 0) m2 = 0; /* NaN is kept */
     double den = m2 + (double)eps;
@@ -881,6 +955,27 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.kx16 = (float)(kr32 * 1.01 * u32 * F);
         p.kg16 = (float)(kr32 * dm * F);
         p.h16 = dt != NB_F32 && p.r32 >= 0x1p-60f && p.r32 <= 0x1p60f && isfinite(p.m32);
+        /* the f32 float path (eft_ln_vec), every constant an upper bound
+         * (F also covers the float roundings of the constants and of E):
+         * mh = m32, mh + ml = mu1 + c within dmr (two roundings in double
+         * and ml's own); rh + rl = r64 within 2^-48 r64, so
+         * within rhoR of the exact r; rr bounds r (1 + rhoR) and the
+         * second-order terms. kt: rhoR on the product, 11.4 2^-48 for the
+         * products, 8.5 2^-48 for L and L -+ E, 1.1 2^-48 for the
+         * numerator's rounding (2^-48 |s g| r <= 1.1 2^-48 |t|); kS:
+         * 2 2^-48 for L's rounding and L -+ E; kg: the mean's error
+         * (dc + dmr) and every term in |ml| |g| (8 2^-24 + rhoR). */
+        p.mh = p.m32;
+        double dmh = p.mu1 - (double)p.mh, rem = dmh + p.c;
+        p.ml = (float)rem;
+        p.rh = (float)p.r64;
+        p.rl = (float)(p.r64 - p.rh);
+        double dmr = 1.01 * (u * fabs(dmh) + u * fabs(rem) + fabs(rem - p.ml)), rhoR = rho + 1.01 * 0x1p-48;
+        double rr = p.r64 * (1 + 0x1p-20);
+        p.kt = (float)(((1 + 0x1p-19) * rhoR + 26 * 0x1p-48) * F);
+        p.kS = (float)(0x1p-46 * F);
+        p.kg = up32(rr * (dc + dmr + (8 * 0x1p-24 + 1.02 * rhoR) * fabs((double)p.ml)) * F);
+        p.eft = dt == NB_F32 && p.r64 >= 0x1p-40 && p.r64 <= 0x1p40 && isfinite(p.kg);
 #endif
       }
     } /* else NaN rows (NaN or inf in x) or r = 0 exactly (eps = inf): E = 0 */

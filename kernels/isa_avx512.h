@@ -21,8 +21,9 @@ static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf vf_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); } /* a b - c, fused */
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec, half_vec), with these tests. */
+ * (body.h eft_vec, eft_ln_vec, half_vec), with vf_fms and these tests. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */

@@ -27,8 +27,9 @@ static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
 static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
 static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
+static inline vf vf_fms(vf a, vf b, vf c) { return vnegq_f32(vfmsq_f32(c, a, b)); } /* a b - c, fused */
 /* vf_fma is fused: the accurate RMSNorm into f32 may use exact products
- * (body.h eft_vec, half_vec), with these tests. */
+ * (body.h eft_vec, eft_ln_vec, half_vec), with vf_fms and these tests. */
 #define NB_HAVE_FMA 1
 static inline vf vf_abs(vf a) { return vabsq_f32(a); }
 /* every lane has lo <= |a| <= hi (NaN fails) */

@@ -21,7 +21,7 @@
  * vf_st_f32/f16/bf16_nt(p, v), p aligned to NB_W elements, and
  * nb_stream_fence(). Optional, for the accurate kernels' float paths (else
  * their double path only): NB_HAVE_FMA when vf_fma is fused, with
- * vf_abs(a), vf_all_abs_in(a, lo, hi), vf_far_from_mid(y, e) and
+ * vf_fms(a, b, c) = a*b-c fused, vf_abs(a), vf_all_abs_in(a, lo, hi), vf_far_from_mid(y, e) and
  * vf_low_bits_far(y, k) (isa_avx2.h says what they compute).
  * Optional (else lane by lane via nb_round_f64_to_fmt): NB_HAVE_ROUND_FMT with vd vd_round_fmt(dt, v), bit-identical to it.
  * Optional two-vector bf16 conversions for the normalize pass (else two
