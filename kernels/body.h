@@ -919,7 +919,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
     p.mu1 = shift_estimate(dt, x, d);
     sums_f64 s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
     p.c = s.s1 / dd;
-    if (!(2 * p.c * p.c <= s.s2 / dd)) { /* the shift is off by more than sigma: again from mu1 + c */
+    if (!(isfinite(s.s2) && 2 * p.c * p.c <= s.s2 / dd)) { /* the shift is off by more than sigma: again from mu1 + c */
       p.mu1 = isfinite(s.s2) ? p.mu1 + p.c : lane_sums_f64(dt, x, d, 0, SUM1).s1 / dd;
       s = lane_sums_f64(dt, x, d, p.mu1, SUM1 | SUM2 | CENTER);
       p.c = s.s1 / dd;
@@ -958,11 +958,11 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         /* the f32 float path (eft_ln_vec), every constant an upper bound
          * (F also covers the float roundings of the constants and of E):
          * mh = m32, mh + ml = mu1 + c within dmr (two roundings in double
-         * and ml's own); rh + rl = r64 within 2^-48 r64, so
-         * within rhoR of the exact r; rr bounds r (1 + rhoR) and the
-         * second-order terms. kt: rhoR on the product, 11.4 2^-48 for the
-         * products, 8.5 2^-48 for L and L -+ E, 1.1 2^-48 for the
-         * numerator's rounding (2^-48 |s g| r <= 1.1 2^-48 |t|); kS:
+         * and ml's own); rh + rl = r64 within 2^-48 r64, so within rhoR
+         * of the exact r; rr bounds that r times (1 + rhoR). kt: rhoR on
+         * the product, 11.4 2^-48 for the products, 8.5 2^-48 for L and
+         * L -+ E, 1.1 2^-48 for the numerator's rounding
+         * (2^-48 |s g| r <= 1.1 2^-48 |t|); kS:
          * 2 2^-48 for L's rounding and L -+ E; kg: the mean's error
          * (dc + dmr) and every term in |ml| |g| (8 2^-24 + rhoR). */
         p.mh = p.m32;
@@ -971,7 +971,7 @@ NB_INLINE void accurate_row(nb_op op, nb_dtype dt, const void *x, const void *g,
         p.rh = (float)p.r64;
         p.rl = (float)(p.r64 - p.rh);
         double dmr = 1.01 * (u * fabs(dmh) + u * fabs(rem) + fabs(rem - p.ml)), rhoR = rho + 1.01 * 0x1p-48;
-        double rr = p.r64 * (1 + 0x1p-20);
+        double rr = p.r64 * (1 + 0x1p-19);
         p.kt = (float)(((1 + 0x1p-19) * rhoR + 26 * 0x1p-48) * F);
         p.kS = (float)(0x1p-46 * F);
         p.kg = up32(rr * (dc + dmr + (8 * 0x1p-24 + 1.02 * rhoR) * fabs((double)p.ml)) * F);
