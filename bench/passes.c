@@ -1,10 +1,15 @@
-/* nb_passes: what bounds an RMSNorm row on this core (README, issue 14).
- * The two passes of the f32 algorithms, written as bare AVX-512 loops of
- * the kernels' shape, timed alone and one after the other at each working
- * set, next to a copy of the same bytes: the statistics pass (one load and
- * one FMA per 16 floats, 4 accumulators), the normalize pass (x and g
- * loaded, two products, y stored), and both, as a row of fast RMSNorm runs
- * them. Cycles per 16 floats use the core clock measured by a chain of
+/* nb_passes: what bounds an RMSNorm or LayerNorm row on this core (README,
+ * issue 14). The two passes of the f32 algorithms, written as bare AVX-512
+ * loops of the kernels' shape, timed alone and one after the other at each
+ * working set, next to a copy of the same bytes: the statistics pass (one
+ * load and one FMA per 16 floats, 4 accumulators; LayerNorm: an add too),
+ * the normalize pass (x and g loaded, two products, y stored; LayerNorm:
+ * x - mu, and b loaded for a last FMA), and both, as a row of fast RMSNorm
+ * or LayerNorm runs them. A LayerNorm row touches four arrays of D floats
+ * (x twice, g, b, y) where RMSNorm touches three: at D = 4096 that is 64
+ * KiB against a 48 KiB L1d, the difference the LN lines show next to the
+ * RMS lines (and what D = 2048 does not show). Cycles per 16 floats use the
+ * core clock measured by a chain of
  * dependent adds (one a cycle). Not the kernels: a probe of the machine,
  * like the copy probes, for the loop-by-loop estimate the issue asks for.
  * Last, the round trip of a hand-off to a thread pinned to another CPU and
@@ -44,6 +49,34 @@ NB_AVX512 static void normalize(const float *x, const float *g, float *y, size_t
     _mm512_storeu_ps(y + i, a);
     _mm512_storeu_ps(y + i + 16, b);
   }
+}
+NB_AVX512 static float ln_stats(const float *x, size_t d, float *s2) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, q0 = a0, q1 = a0, q2 = a0, q3 = a0;
+  for (size_t i = 0; i + 64 <= d; i += 64) {
+    __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+    __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+    a0 = _mm512_add_ps(v0, a0), q0 = _mm512_fmadd_ps(v0, v0, q0);
+    a1 = _mm512_add_ps(v1, a1), q1 = _mm512_fmadd_ps(v1, v1, q1);
+    a2 = _mm512_add_ps(v2, a2), q2 = _mm512_fmadd_ps(v2, v2, q2);
+    a3 = _mm512_add_ps(v3, a3), q3 = _mm512_fmadd_ps(v3, v3, q3);
+  }
+  *s2 = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3)));
+  return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+}
+NB_AVX512 static void ln_normalize(const float *x, const float *g, const float *b, float *y, size_t d,
+                                   float mu, float r) {
+  __m512 vr = _mm512_set1_ps(r), vm = _mm512_set1_ps(mu);
+  for (size_t i = 0; i + 32 <= d; i += 32) {
+    __m512 a = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm), vr);
+    __m512 c = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), vm), vr);
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(a, _mm512_loadu_ps(g + i), _mm512_loadu_ps(b + i)));
+    _mm512_storeu_ps(y + i + 16, _mm512_fmadd_ps(c, _mm512_loadu_ps(g + i + 16), _mm512_loadu_ps(b + i + 16)));
+  }
+}
+/* the LayerNorm row: statistics, then normalize */
+static void ln_row(const float *x, const float *g, const float *b, float *y, size_t d) {
+  float s2, mu = ln_stats(x, d, &s2) / (float)d;
+  ln_normalize(x, g, b, y, d, mu, 1 / (s2 / (float)d - mu * mu + 1));
 }
 NB_AVX512 static void copy(const float *x, float *y, size_t d) {
   for (size_t i = 0; i + 32 <= d; i += 32) {
@@ -131,16 +164,19 @@ int main(int argc, char **argv) {
   const size_t ws[] = {2 * d * 4, 512u << 10, 2u << 20, 256u << 20};
   for (size_t w = 0; w < sizeof ws / sizeof ws[0]; w++) {
     size_t rows = ws[w] / (2 * d * 4) ? ws[w] / (2 * d * 4) : 1;
-    float *x = aligned_alloc(64, rows * d * 4), *y = aligned_alloc(64, rows * d * 4), *g = aligned_alloc(64, d * 4);
-    if (!x || !y || !g) {
+    float *x = aligned_alloc(64, rows * d * 4), *y = aligned_alloc(64, rows * d * 4), *g = aligned_alloc(64, d * 4),
+          *b = aligned_alloc(64, d * 4);
+    if (!x || !y || !g || !b) {
       fprintf(stderr, "nb_passes: error: out of memory\n");
       return 1;
     }
     for (size_t i = 0; i < rows * d; i++) x[i] = (float)(i % 7) - 3, y[i] = 0;
-    for (size_t i = 0; i < d; i++) g[i] = 1 + (float)i * 1e-4f;
-    const char *names[] = {"copy", "statistics pass", "normalize pass", "statistics, normalize"};
+    for (size_t i = 0; i < d; i++) g[i] = 1 + (float)i * 1e-4f, b[i] = (float)i * 1e-4f;
+    const char *names[] = {"copy", "statistics pass", "normalize pass", "statistics, normalize",
+                           "LN statistics pass", "LN normalize pass", "LN statistics, normalize"};
     double copy_ns = 0;
-    for (int m = 0; m < 4; m++) {
+    float s2;
+    for (int m = 0; m < 7; m++) {
       size_t reps = (64u << 20) / (rows * d * 4) + 1; /* about 64 MiB of x a timing */
       double best = 1e30;
       for (int k = 0; k < 7; k++) {
@@ -152,7 +188,10 @@ int main(int argc, char **argv) {
             if (m == 0) copy(xr, yr, d);
             else if (m == 1) yr[0] = stats(xr, d);
             else if (m == 2) normalize(xr, g, yr, d, 0.5f);
-            else normalize(xr, g, yr, d, 1 / stats(xr, d));
+            else if (m == 3) normalize(xr, g, yr, d, 1 / stats(xr, d));
+            else if (m == 4) yr[0] = ln_stats(xr, d, &s2) + s2;
+            else if (m == 5) ln_normalize(xr, g, b, yr, d, 0.25f, 0.5f);
+            else ln_row(xr, g, b, yr, d);
           }
         nb_clobber(y);
         double ns = (double)(nb_tick_stop(clk->kind) - t0) * clk->ns_per_tick / (double)(reps * rows);
@@ -162,7 +201,7 @@ int main(int argc, char **argv) {
       printf("%7zu KiB %-22s %9.1f %12.2f %14.2f\n", ws[w] >> 10, names[m], best, best * ghz / (double)(d / 16),
              copy_ns / best);
     }
-    free(x), free(y), free(g);
+    free(x), free(y), free(g), free(b);
   }
   double h = other >= 0 && cpu >= 0 ? handoff_ns(other) : -1;
   if (h > 0)
