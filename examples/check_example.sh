@@ -5,13 +5,8 @@
 # usage: check_example.sh BUILD_ROOT SOURCE MESON_BUILT_EXE CC [CC ARGS...]
 build=$1 src=$2 built=$3
 shift 3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() {
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+# shellcheck source=SCRIPTDIR/../tests/tap.sh
+. "$(dirname "$0")/../tests/tap.sh"
 
 flags=$(PKG_CONFIG_PATH="$build/meson-uninstalled" pkg-config --cflags --libs normbench)
 ok $? "pkg-config --cflags --libs normbench: $flags"
@@ -36,5 +31,4 @@ awk -v r1="1 2 3 4" -v r2="-1 0.5 0.25 8" '
   NR == 3 && $1 == "kernel:" && $2 ~ /^rmsnorm_f32_/ { named = 1 }
   END { exit bad || !named || NR != 3 }' "$tmp/out"
 ok $? "the output is RMSNorm of the example rows (within 2e-7) and names an rmsnorm_f32 kernel"
-echo "1..$n"
-exit $failed
+tap_end

@@ -7,25 +7,22 @@
 # Usage: check_report.sh SRCDIR NORMBENCH
 set -uo pipefail
 src=$1 nb=$2
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 folders=0
 for dir in "$src"/results/*/; do
   [ -f "$dir/perf.csv" ] || continue
   folders=$((folders + 1))
   id=$(basename "$dir")
-  cp -r "$dir" "$work/$id"
-  rm -rf "$work/$id/tables" "$work/$id/REPORT.md"
-  "$nb" report "$work/$id" 2>"$work/err"; rc=$?
-  [ $rc = 0 ] && [ ! -s "$work/err" ]; ok $? "$id: normbench report runs, silent"
-  diff "$dir/REPORT.md" "$work/$id/REPORT.md" >"$work/diff"; ok $? "$id: REPORT.md as committed"
-  head -20 "$work/diff" | sed 's/^/# /'
-  diff -r "$dir/tables" "$work/$id/tables" >"$work/diff"; ok $? "$id: tables/ as committed, file for file"
-  head -20 "$work/diff" | sed 's/^/# /'
+  cp -r "$dir" "$tmp/$id"
+  rm -rf "$tmp/$id/tables" "$tmp/$id/REPORT.md"
+  "$nb" report "$tmp/$id" 2>"$tmp/err"; rc=$?
+  [ $rc = 0 ] && [ ! -s "$tmp/err" ]; ok $? "$id: normbench report runs, silent"
+  diff "$dir/REPORT.md" "$tmp/$id/REPORT.md" >"$tmp/diff"; ok $? "$id: REPORT.md as committed"
+  head -20 "$tmp/diff" | sed 's/^/# /'
+  diff -r "$dir/tables" "$tmp/$id/tables" >"$tmp/diff"; ok $? "$id: tables/ as committed, file for file"
+  head -20 "$tmp/diff" | sed 's/^/# /'
 done
 [ $folders -ge 1 ]; ok $? "results/ holds at least one results folder ($folders)"
-echo "1..$n"
-exit $failed
+tap_end

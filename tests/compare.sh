@@ -3,13 +3,8 @@
 # of the probe's, from the same interleaved rounds as its rows/s ratio.
 #   compare.sh NORMBENCH   (TAP)
 nb=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() {
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 "$nb" compare probe_copy rmsnorm_f32_twopass_scalar --d 256 --working-set rows:8 --repetitions 5 \
   --min-time 0.0001 --csv "$tmp/c.csv" >"$tmp/out" 2>"$tmp/err"
 ok $? "compare probe_copy KERNEL exits 0"
@@ -33,5 +28,4 @@ ok $? "probes alone: one-line error, exit 2"
 "$nb" compare probe_nope rmsnorm_f32_twopass_scalar >/dev/null 2>"$tmp/err"
 [ $? = 2 ] && grep -q "no kernel or probe named 'probe_nope'" "$tmp/err"
 ok $? "an unknown name: one-line error naming it, exit 2"
-echo "1..$n"
-exit $failed
+tap_end

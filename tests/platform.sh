@@ -7,18 +7,13 @@
 #   platform.sh NORMBENCH FIXTURES   (meson passes its exe wrapper in
 #   MESON_EXE_WRAPPER for the cross build)
 exe=$1 fixtures=$2
-n=0 fail=0
 run() { $MESON_EXE_WRAPPER "$exe" "$@"; }
-ok() {
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
   what=$1; shift
   if "$@" >/dev/null 2>&1; then ok 0 "$what"; else ok 1 "$what"; fi
 }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/empty"
 
 # caches lines: "L<level> <type> <K>K (<source>[; <src> said <K>K][: why])"
@@ -103,6 +98,5 @@ check "id does not depend on the cache files" test "$id" = "$(NORMBENCH_SYSROOT=
 NORMBENCH_CPU_DISABLE=avx512f,garbage run cpu >"$tmp/dis.out" 2>&1
 check "NORMBENCH_CPU_DISABLE=garbage is reported" grep -q "unknown 'garbage'" "$tmp/dis.out"
 
-echo "1..$n"
 [ -n "$emulated" ] && echo "# emulated: $emulated"
-exit $fail
+tap_end

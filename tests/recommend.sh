@@ -8,13 +8,8 @@
 # nothing is timed.
 #   recommend.sh NORMBENCH EXAMPLE   (TAP)
 nb=$1 example=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() {
-  n=$((n + 1))
-  if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 quick="--op rmsnorm --dtype f32 --d 4 --shape decode --repetitions 5 --min-time 0.001"
 # shellcheck disable=SC2086 # words
 "$nb" recommend $quick --budget 64 --wisdom "$tmp/w" --csv "$tmp/r.csv" --json "$tmp/r.json" >"$tmp/out" 2>&1
@@ -55,5 +50,4 @@ ok $? "a wisdom file from another CPU is refused, with the reason"
 "$nb" recommend --budget -1 >"$tmp/bout" 2>"$tmp/bad"
 [ $? -eq 2 ] && [ "$(wc -l <"$tmp/bad")" -eq 1 ] && [ ! -s "$tmp/bout" ]
 ok $? "a bad --budget: exit 2, one error line, nothing on stdout"
-echo "1..$n"
-exit $failed
+tap_end
