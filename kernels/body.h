@@ -1072,8 +1072,6 @@ NB_INLINE void round_fmt_array(nb_dtype dt, const double *in, double *out, size_
     }                                                                                 \
   }
 
-/* ---- instances ---------------------------------------------------------- */
-
 /* ---- the row loops ----------------------------------------------------
  * ALGO_rows(op, dt, x, g, b, y, rows, d, xs, ys, eps, nt, big): all rows of
  * a call; nt: streaming stores; big: prefetch the next rows (rowio). */
@@ -1128,6 +1126,8 @@ NB_EACH_ROW(accurate)
 NB_GROUPED_ROWS(twopass)
 NB_GROUPED_ROWS(fast)
 NB_GROUPED_ROWS(welford)
+
+/* ---- instances ---------------------------------------------------------- */
 
 /* NB_DEFINE(rmsnorm, NB_RMSNORM, f32, NB_F32, twopass, ISA) defines
  * nb_rmsnorm_f32_twopass_ISA with the common kernel signature. The fence
