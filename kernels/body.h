@@ -522,12 +522,16 @@ NB_INLINE void st_io(nb_dtype dt, void *y, size_t i, vf o, int nt) {
     st(dt, y, i, o);
 }
 
-/* Two vectors [i, i + 2 NB_W) in element order: an ISA with a two-vector
- * bf16 load (NB_HAVE_LD2_BF16) widens 32 elements from one load. Only the
- * normalize pass uses it: in the statistics pass it gained little in cache
- * and lost memory-bound (LayerNorm bf16 twopass 0.88x on the Zen 5). */
+/* Two vectors holding elements [i, i + 2 NB_W). In element order, except
+ * for bf16 on an ISA with NB_HAVE_PAIR_BF16: its vf_ld2_bf16 widens 32
+ * elements from one load in an arrangement of its own (AVX2, AVX-512: the
+ * even elements, then the odd ones, no shuffle), which its vf_st2_bf16
+ * undoes. The normalize pass computes each output from its own x, g and b
+ * lanes, so any arrangement shared by the loads and the store gives the
+ * same outputs. Only the normalize pass uses it: the statistics pass sums
+ * in lane order. */
 NB_INLINE void ld_pair(nb_dtype dt, const void *p, size_t i, vf *a, vf *b) {
-#ifdef NB_HAVE_LD2_BF16
+#ifdef NB_HAVE_PAIR_BF16
   if (dt == NB_BF16) {
     vf_ld2_bf16((const uint16_t *)p + i, a, b);
     return;
@@ -537,16 +541,16 @@ NB_INLINE void ld_pair(nb_dtype dt, const void *p, size_t i, vf *a, vf *b) {
   *b = ld(dt, p, i + NB_W);
 }
 
-/* Two vectors [i, i + 2 NB_W): an ISA with a two-vector bf16 narrowing
- * (NB_HAVE_ST2_BF16: AVX512-BF16's vcvtne2ps2bf16) stores them as one;
- * its streaming form needs y + i aligned to the pair. */
-#ifdef NB_HAVE_ST2_BF16
+/* Two vectors from ld_pair's arrangement, stored at [i, i + 2 NB_W) in
+ * element order; a bf16 pair as one store, whose streaming form needs
+ * y + i aligned to the pair. */
+#ifdef NB_HAVE_PAIR_BF16
 #define NB_PAIR_BF16 2
 #else
 #define NB_PAIR_BF16 1
 #endif
 NB_INLINE void st_pair(nb_dtype dt, void *y, size_t i, vf o0, vf o1, int nt) {
-#ifdef NB_HAVE_ST2_BF16
+#ifdef NB_HAVE_PAIR_BF16
   if (dt == NB_BF16) {
     if (nt)
       vf_st2_bf16_nt((uint16_t *)y + i, o0, o1);

@@ -75,18 +75,34 @@ static inline vf bf16_widen(__m128i h) {
  * quiet bit (0x40 of the bf16, 0x400000 of the f32) set. AVX512-BF16's
  * vcvtneps2bf16 is not used anywhere: it flushes subnormal results to zero
  * (checked on Zen4: 0x1p-130f gives 0x0000, RNE gives 0x0008). */
-static inline __m128i bf16_narrow(vf a) {
+static inline __m256i bf16_round_hi(vf a) { /* the bf16 in the upper half of each lane */
   __m256i u = _mm256_castps_si256(a);
   __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
   __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), lsb));
   __m256i q = _mm256_or_si256(u, _mm256_set1_epi32(0x400000));
-  r = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(r), _mm256_castsi256_ps(q),
-                                           _mm256_cmp_ps(a, a, _CMP_UNORD_Q)));
-  r = _mm256_srli_epi32(r, 16);
+  return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(r), _mm256_castsi256_ps(q),
+                                              _mm256_cmp_ps(a, a, _CMP_UNORD_Q)));
+}
+static inline __m128i bf16_narrow(vf a) {
+  __m256i r = _mm256_srli_epi32(bf16_round_hi(a), 16);
   /* packus works within 128-bit halves: [0..3 0..3 | 4..7 4..7]; gather
    * the two low quadwords. Values are < 2^16, so nothing saturates. */
   r = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0xd8);
   return _mm256_castsi256_si128(r);
+}
+
+/* The normalize pass's pairs (body.h ld_pair/st_pair): 16 bf16 from one
+ * load as the even elements (a 16-bit shift) and the odd ones (a mask);
+ * the outputs, in the same arrangement, rounded and interleaved back into
+ * element order by one word blend: no pack, no cross-lane permute. */
+#define NB_HAVE_PAIR_BF16 1
+static inline void vf_ld2_bf16(const uint16_t *p, vf *ev, vf *od) {
+  __m256i v = _mm256_loadu_si256((const __m256i *)p);
+  *ev = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+  *od = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0xffff0000u)));
+}
+static inline __m256i bf16_narrow_eo(vf ev, vf od) {
+  return _mm256_blend_epi16(_mm256_srli_epi32(bf16_round_hi(ev), 16), bf16_round_hi(od), 0xAA);
 }
 
 static inline __m128i f16_narrow(vf a) {
@@ -112,6 +128,13 @@ static inline void vf_st_f32_nt(float *p, vf a) { _mm256_stream_ps(p, a); }
 static inline void vf_st_f16_nt(uint16_t *p, vf a) { _mm_stream_si128((__m128i *)p, f16_narrow(a)); }
 static inline void vf_st_bf16_nt(uint16_t *p, vf a) {
   _mm_stream_si128((__m128i *)p, bf16_narrow(a));
+}
+/* p aligned to 32 bytes for the streaming store (body.h st_pair) */
+static inline void vf_st2_bf16(uint16_t *p, vf ev, vf od) {
+  _mm256_storeu_si256((__m256i *)p, bf16_narrow_eo(ev, od));
+}
+static inline void vf_st2_bf16_nt(uint16_t *p, vf ev, vf od) {
+  _mm256_stream_si256((__m256i *)p, bf16_narrow_eo(ev, od));
 }
 static inline void nb_stream_fence(void) { _mm_sfence(); }
 

@@ -65,8 +65,14 @@ static inline vf bf16_widen(__m256i h) {
 }
 
 /* f32 -> bf16 exactly as nb_f32_to_bf16 (see isa_avx2.h): RNE by integer
- * add, quiet NaN kept. Not vcvtneps2bf16 (AVX512-BF16), which flushes
- * subnormal results to zero. vpmovdw truncates each lane to its low half. */
+ * add, quiet NaN kept, the bf16 left in the upper half of each lane. Not
+ * vcvtneps2bf16 (AVX512-BF16), which flushes subnormal results to zero. */
+static inline __m512i bf16_round_hi(vf a) {
+  __m512i u = _mm512_castps_si512(a);
+  __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), lsb));
+  return _mm512_mask_or_epi32(r, _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), u, _mm512_set1_epi32(0x400000));
+}
 static inline __m256i bf16_narrow(vf a) {
 #ifdef NB_AVX512BF16
   /* With AVX512-BF16 (avx512bf16.c): vcvtneps2bf16 rounds to nearest even
@@ -75,25 +81,34 @@ static inline __m256i bf16_narrow(vf a) {
    * path below. */
   if (!_mm512_fpclass_ps_mask(a, 0x20)) return (__m256i)_mm512_cvtneps_pbh(a);
 #endif
-  __m512i u = _mm512_castps_si512(a);
-  __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-  __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), lsb));
-  r = _mm512_mask_or_epi32(r, _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), u,
-                           _mm512_set1_epi32(0x400000));
-  return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
+  /* vpmovdw truncates each lane to its low half */
+  return _mm512_cvtepi32_epi16(_mm512_srli_epi32(bf16_round_hi(a), 16));
 }
 
-#ifdef NB_AVX512BF16
-/* Two vectors narrowed by one vcvtne2ps2bf16 (its first operand gives the
- * upper 16 results), each lane as bf16_narrow's; a subnormal lane in
- * either sends both through bf16_narrow. */
-#define NB_HAVE_ST2_BF16 1
-static inline __m512i bf16_narrow2(vf lo, vf hi) {
-  if (!(_mm512_fpclass_ps_mask(lo, 0x20) | _mm512_fpclass_ps_mask(hi, 0x20)))
-    return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-  return _mm512_inserti64x4(_mm512_castsi256_si512(bf16_narrow(lo)), bf16_narrow(hi), 1);
+/* The normalize pass's pairs (body.h ld_pair/st_pair): 32 bf16 from one
+ * 64-byte load as the even elements (a 16-bit shift) and the odd ones
+ * (a mask), no shuffle; the outputs, in the same even/odd arrangement,
+ * interleaved back into element order by the narrowing. */
+#define NB_HAVE_PAIR_BF16 1
+static inline void vf_ld2_bf16(const uint16_t *p, vf *ev, vf *od) {
+  __m512i v = _mm512_loadu_si512(p);
+  *ev = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+  *od = _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32((int)0xffff0000u)));
 }
+static inline __m512i bf16_narrow_eo(vf ev, vf od) {
+#ifdef NB_AVX512BF16
+  /* vcvtne2ps2bf16 puts ev's 16 results in the lower half, od's in the
+   * upper; one vpermw interleaves them. A subnormal lane in either sends
+   * both through the integer rounding (bf16_narrow's reason). */
+  if (!(_mm512_fpclass_ps_mask(ev, 0x20) | _mm512_fpclass_ps_mask(od, 0x20))) {
+    const __m512i k = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                       23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(k, (__m512i)_mm512_cvtne2ps_pbh(od, ev));
+  }
 #endif
+  /* lane k of ev and od are elements 2k and 2k + 1: the odd words from od */
+  return _mm512_mask_blend_epi16(0xAAAAAAAAu, _mm512_srli_epi32(bf16_round_hi(ev), 16), bf16_round_hi(od));
+}
 
 static inline __m256i f16_narrow(vf a) {
   return _mm512_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -102,19 +117,6 @@ static inline __m256i f16_narrow(vf a) {
 static inline vf vf_ld_f32(const float *p) { return _mm512_loadu_ps(p); }
 static inline vf vf_ld_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
-}
-/* 32 bf16 widened by one load and two vpermw: the zero-masked permute
- * puts element k of its half in the upper 16 bits of lane k, the lower
- * 16 zeroed (a bf16 is the top half of its f32). */
-#define NB_HAVE_LD2_BF16 1
-static inline void vf_ld2_bf16(const uint16_t *p, vf *lo, vf *hi) {
-  /* word 2k + 1 of the index picks word k (lo) or 16 + k (hi) */
-  const __m512i k = _mm512_slli_epi32(
-      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 16);
-  const __m512i k16 = _mm512_add_epi32(k, _mm512_set1_epi32(16 << 16));
-  __m512i v = _mm512_loadu_si512(p);
-  *lo = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k, v));
-  *hi = _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, k16, v));
 }
 static inline vf vf_ld_bf16(const uint16_t *p) {
   return bf16_widen(_mm256_loadu_si256((const __m256i *)p));
@@ -137,11 +139,9 @@ static inline void vf_st_bf16_nt(uint16_t *p, vf a) {
   _mm256_stream_si256((__m256i *)p, bf16_narrow(a));
 }
 static inline void nb_stream_fence(void) { _mm_sfence(); }
-#ifdef NB_AVX512BF16
 /* p aligned to 64 bytes for the streaming store (body.h st_pair) */
-static inline void vf_st2_bf16(uint16_t *p, vf lo, vf hi) { _mm512_storeu_si512(p, bf16_narrow2(lo, hi)); }
-static inline void vf_st2_bf16_nt(uint16_t *p, vf lo, vf hi) { _mm512_stream_si512((void *)p, bf16_narrow2(lo, hi)); }
-#endif
+static inline void vf_st2_bf16(uint16_t *p, vf ev, vf od) { _mm512_storeu_si512(p, bf16_narrow_eo(ev, od)); }
+static inline void vf_st2_bf16_nt(uint16_t *p, vf ev, vf od) { _mm512_stream_si512((void *)p, bf16_narrow_eo(ev, od)); }
 
 /* Masked tails: masked-off elements are neither read nor written and never
  * fault. n < NB_W; the other lanes are zero. */

@@ -25,10 +25,10 @@
  * vf_low_bits_far(y, k) (isa_avx2.h says what they compute).
  * Optional (else lane by lane via nb_round_f64_to_fmt): NB_HAVE_ROUND_FMT with vd vd_round_fmt(dt, v), bit-identical to it.
  * Optional two-vector bf16 conversions for the normalize pass (else two
- * vf_ld_bf16 / vf_st_bf16): NB_HAVE_LD2_BF16 with vf_ld2_bf16(p, &lo, &hi)
- * (2 NB_W values, in order) and NB_HAVE_ST2_BF16 with vf_st2_bf16(p, lo, hi)
- * and vf_st2_bf16_nt (p aligned to 2 NB_W elements), each lane as the
- * one-vector form's. */
+ * vf_ld_bf16 / vf_st_bf16): NB_HAVE_PAIR_BF16 with vf_ld2_bf16(p, &a, &b)
+ * (2 NB_W values in any arrangement of lanes), vf_st2_bf16(p, a, b) and
+ * vf_st2_bf16_nt (p aligned to 2 NB_W elements), which store such a pair
+ * in element order, each lane rounded as vf_st_bf16 rounds. */
 #ifndef NB_ISA_SCALAR_H
 #define NB_ISA_SCALAR_H
 
