@@ -11,6 +11,9 @@
 #    stderr, files non-empty and of their format;
 #  - REPORT.md is generated with every section, and every figure it embeds exists.
 set -uo pipefail
+# Under pipefail, `producer | grep -q` fails when grep exits at its first
+# match and the producer then writes into the closed pipe (SIGPIPE, 141):
+# a race that CI lost once. Text already in hand goes to grep -q by <<<.
 src=$1 nb=$2 meanshift=$3
 fix=$src/tests/fixtures/bench
 # shellcheck source=SCRIPTDIR/tap.sh
@@ -118,7 +121,7 @@ cp "$fix"/*.csv "$fix/machine.txt" "$tmp/old/"
 awk -F, -v OFS=, '/^#/ { print; next } !h { h = 1; for (i = 1; i <= NF; i++) if ($i == "q1_ns" || $i == "q3_ns") drop[i] = 1 }
   { o = ""; for (i = 1; i <= NF; i++) if (!(i in drop)) o = o (o == "" ? "" : ",") $i; print o }' \
   "$fix/perf.csv" >"$tmp/old/perf.csv"
-! grep -v '^#' "$tmp/old/perf.csv" | head -1 | grep -q 'q[13]_ns' &&
+! grep -q 'q[13]_ns' <<<"$(header "$tmp/old/perf.csv")" &&
   "$src/scripts/bench-render.sh" "$nb" "$tmp/old" "$src" 2>"$tmp/old.render" &&
   awk '/^#/ || /^$/ { next } NF != 7 || $4 $5 $6 $7 != "NaNNaNNaNNaN" { exit 1 }' "$tmp"/old/tables/tput_*.dat &&
   grep -q '^iqr = 0$' "$tmp/old/tables/tput_rmsnorm_f32.gp" && [ -s "$tmp/old/plots/throughput_rmsnorm_f32.png" ] &&
@@ -160,7 +163,7 @@ awk -F, -v OFS=, '/^#/ { print; next } !h { h = 1; for (i = 1; i <= NF; i++) c[$
   { print } $c["op"] == "rmsnorm" && $c["kind"] == "kernel" { $c["op"] = "rmsnorm_i8"; sub(/^rmsnorm_/, "rmsnorm_i8_", $c["name"]); print }' \
   "$fix/perf.csv" >"$tmp/q/perf.csv"
 "$nb" report "$tmp/q" 2>/dev/null
-sed -n '/^## Fastest kernel/,/^## /p' "$tmp/q/REPORT.md" | grep -q '^| rmsnorm_i8 | f32 | cache-resident | rmsnorm_i8_f32_' &&
+grep -q '^| rmsnorm_i8 | f32 | cache-resident | rmsnorm_i8_f32_' <<<"$(sed -n '/^## Fastest kernel/,/^## /p' "$tmp/q/REPORT.md")" &&
   grep -q "rmsnorm_i8's errors and bounds are in int8 quantization steps" "$tmp/q/REPORT.md"
 ok $? "fastest-kernel table: a row for each op perf measured (rmsnorm_i8 added to the fixture), and its units"
 
@@ -171,7 +174,7 @@ ship=$(sed -n '/^## Ship this/,/^## /p' "$tmp/r/REPORT.md" | grep '^| [A-Za-z]*N
 [ "$(printf '%s\n' "$ship" | grep -c .)" -eq "$want" ]; ok $? "Ship this has a row per op x dtype x D x shape ($want)"
 named=$(printf '%s\n' "$ship" | grep -o '\*\*[a-z0-9_]*\*\*' | wc -l)
 crowned=$(grep -v '^#' "$fix/recommend.csv" | awk -F, 'NR > 1 && ($7 == 0.5 || $7 == 4) && ($13 == "winner" || $13 == "only")' | wc -l)
-[ "$named" -eq "$crowned" ] && ! printf '%s\n' "$ship" | grep -q 'NOISY[^)]*\*\*'
+[ "$named" -eq "$crowned" ] && ! grep -q 'NOISY[^)]*\*\*' <<<"$ship"
 ok $? "Ship this names a kernel only for recommend's winners ($named), never a NOISY one"
 
 tap_end
