@@ -1,8 +1,8 @@
 /* AVX-512 F/BW/VL/DQ (+ FMA, F16C) instances of every SIMD algorithm
  * (body.h): 16 floats a vector, NB_U vectors in flight, so 64 statistics
  * lanes; bounds in registry.c. f16 through F16C (exact widening, RNE narrowing); bf16 by
- * integer shifts and RNE adds (the normalize pass widens 32 inputs a load by
- * vpermw); tails by mask registers, never past the row. */
+ * integer shifts and RNE adds (the normalize pass takes 32 inputs a load as
+ * even and odd elements); tails by mask registers, never past the row. */
 #include "isa_avx512.h"
 #include "body.h"
 
