@@ -526,10 +526,10 @@ NB_INLINE void st_io(nb_dtype dt, void *y, size_t i, vf o, int nt) {
  * for bf16 on an ISA with NB_HAVE_PAIR_BF16: its vf_ld2_bf16 widens the
  * 2 NB_W elements from one load in an arrangement of its own (AVX2,
  * AVX-512: the even elements, then the odd ones, no shuffle), which its
- * vf_st2_bf16 undoes. The normalize pass computes each output from its own x, g and b
- * lanes, so any arrangement shared by the loads and the store gives the
- * same outputs. Only the normalize pass uses it: the statistics pass sums
- * in lane order. */
+ * vf_st2_bf16 undoes. The normalize pass computes each output from its
+ * own x, g and b lanes, so any arrangement shared by the loads and the
+ * store gives the same outputs. Only the normalize pass uses it: the
+ * statistics pass sums in lane order. */
 NB_INLINE void ld_pair(nb_dtype dt, const void *p, size_t i, vf *a, vf *b) {
 #ifdef NB_HAVE_PAIR_BF16
   if (dt == NB_BF16) {
