@@ -69,13 +69,14 @@ static inline vf bf16_widen(__m128i h) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-/* f32 -> bf16 exactly as nb_f32_to_bf16: add 0x7fff plus the kept lsb and
- * drop the low half (RNE; a carry moves to the next binade or to infinity,
- * subnormals are rounded, not flushed); a NaN keeps its top half with the
- * quiet bit (0x40 of the bf16, 0x400000 of the f32) set. AVX512-BF16's
- * vcvtneps2bf16 is not used anywhere: it flushes subnormal results to zero
- * (checked on Zen4: 0x1p-130f gives 0x0000, RNE gives 0x0008). */
-static inline __m256i bf16_round_hi(vf a) { /* the bf16 in the upper half of each lane */
+/* f32 -> bf16 exactly as nb_f32_to_bf16: add 0x7fff plus the kept lsb,
+ * and the upper half of each lane is the bf16 (RNE; a carry moves to the
+ * next binade or to infinity, subnormals are rounded, not flushed); a NaN
+ * keeps its top half with the quiet bit (0x40 of the bf16, 0x400000 of the
+ * f32) set. AVX512-BF16's vcvtneps2bf16 flushes subnormal results to zero
+ * (checked on Zen4: 0x1p-130f gives 0x0000, RNE gives 0x0008), so
+ * isa_avx512.h uses it only for vectors without subnormal lanes. */
+static inline __m256i bf16_round_hi(vf a) {
   __m256i u = _mm256_castps_si256(a);
   __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
   __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), lsb));
